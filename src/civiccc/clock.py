@@ -84,7 +84,11 @@ class VirtualClock:
 
     def set(self, instant: datetime | float) -> None:
         """Jump to ``instant`` (aware datetime or epoch seconds); earlier than now raises."""
-        t = ensure_aware(instant, "instant").timestamp() if isinstance(instant, datetime) else float(instant)
+        t = (
+            ensure_aware(instant, "instant").timestamp()
+            if isinstance(instant, datetime)
+            else float(instant)
+        )
         if t < self._t:
             msg = f"a clock cannot go backwards (from {self.now().isoformat()} to {t})"
             raise ValueError(msg)

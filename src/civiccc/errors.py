@@ -59,14 +59,20 @@ class ConfigError(CivicccError, ValueError):
     def _render(self) -> str:
         where = [str(p) for p in (self.file, self.path) if p]
         prefix = ": ".join(where)
-        node = f"node {self.node!r}: " if self.node and (not self.path or self.node not in self.path) else ""
+        node = (
+            f"node {self.node!r}: "
+            if self.node and (not self.path or self.node not in self.path)
+            else ""
+        )
         return f"{prefix}: {node}{self.message}" if prefix else f"{node}{self.message}"
 
     def at(self, *, file: str | None = None, prefix: str | None = None) -> ConfigError:
         """Return a copy located inside ``file`` and/or under the path ``prefix``."""
         path = self.path
         if prefix:
-            path = f"{prefix}.{path}" if path and not path.startswith("[") else f"{prefix}{path or ''}"
+            path = (
+                f"{prefix}.{path}" if path and not path.startswith("[") else f"{prefix}{path or ''}"
+            )
         return ConfigError(
             self.message, path=path, file=file or self.file, node=self.node, value=self.value
         )
@@ -124,9 +130,7 @@ class PluginError(CivicccError):
         dist: The distribution that supplied it, when known.
     """
 
-    def __init__(
-        self, message: str, *, group: str, name: str, dist: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, group: str, name: str, dist: str | None = None) -> None:
         self.group = group
         self.name = name
         self.dist = dist
