@@ -101,6 +101,7 @@ class Suspended:
 
 class _Menu:
     __slots__ = (
+        "default_lang",
         "fail_invalid",
         "fail_no_input",
         "is_lang",
@@ -113,6 +114,7 @@ class _Menu:
     )
 
     def __init__(self) -> None:
+        self.default_lang = ""
         self.key_next: dict[str, int] = {}
         self.repeat_key: str | None = None
         self.retries = 0
@@ -248,7 +250,7 @@ class Engine:
                 self.data[i] = c
             elif name in ("menu", "language"):
                 self.kinds[i] = K_LANG if name == "language" else K_MENU
-                self.data[i] = self._menu(nid, node, kind, to)
+                self.data[i] = self._menu(nid, node, kind, to, spec.default_language or "")
             elif name in ("dial_by_extension", "dial_by_name"):
                 self.kinds[i] = K_DIAL
                 d = _Dial()
@@ -295,11 +297,19 @@ class Engine:
                 self.data[i] = (fn, edges)
         return index[spec.entry]
 
-    def _menu(self, nid: str, node: Any, kind: Any, to: Callable[[str, str], int]) -> _Menu:
+    def _menu(
+        self,
+        nid: str,
+        node: Any,
+        kind: Any,
+        to: Callable[[str, str], int],
+        default_lang: str,
+    ) -> _Menu:
         p = node.params
         m = _Menu()
         m.retries = param(p, kind, "retries")
         m.voice = param(p, kind, "voice")
+        m.default_lang = default_lang
         m.fail_invalid = to(nid, "invalid")
         m.fail_no_input = to(nid, "no_input") if "no_input" in node.edges else m.fail_invalid
         if kind.name == "language":
@@ -501,7 +511,9 @@ class Engine:
             elif is_key(item):
                 key = item
             else:
-                key = voice_key(m.voice, item, v.mapping.get("lang"))
+                key = voice_key(
+                    m.voice, item, None if m.is_lang else v.mapping.get("lang") or m.default_lang
+                )
             if key is not None:
                 if m.is_lang:
                     lang = m.lang_of.get(key)

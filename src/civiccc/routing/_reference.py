@@ -227,7 +227,12 @@ class _Walk:
             elif is_key(item):
                 key, what = item, f"key {item!r}"
             else:
-                key = voice_key(voice, item, self.variables.get("lang"))
+                lang = (
+                    None
+                    if is_lang
+                    else self.variables.get("lang") or flow.spec.default_language or ""
+                )
+                key = voice_key(voice, item, lang)
                 what = f"said {item!r}" + (f" (key {key!r})" if key else "")
             label: str | None = None
             if key is not None and not is_lang and key == repeat_key:

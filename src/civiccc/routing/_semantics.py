@@ -113,12 +113,16 @@ def match_extension(entries: Sequence[DirectoryEntry], digits: str) -> Directory
 def voice_key(
     voice: Mapping[str, Mapping[str, Sequence[str]]], phrase: str, lang: str | None
 ) -> str | None:
-    """The key whose keywords in ``lang`` include ``phrase`` (case- and space-insensitive)."""
+    """The key whose keywords in ``lang`` include ``phrase`` (case- and space-insensitive).
+
+    With ``lang=None`` (a language choice, before the caller has one) any language matches.
+    """
     said = " ".join(phrase.casefold().split())
     for key, langs in voice.items():
-        words = langs.get(lang or "", ())
-        if any(" ".join(w.casefold().split()) == said for w in words):
-            return key
+        groups = langs.values() if lang is None else (langs.get(lang, ()),)
+        for words in groups:
+            if any(" ".join(w.casefold().split()) == said for w in words):
+                return key
     return None
 
 

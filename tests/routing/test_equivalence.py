@@ -1,0 +1,82 @@
+"""The compiled engine returns exactly what the plain networkx walk returns (hypothesis)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from routing_strategies import calls, flows
+
+from civiccc.errors import ConfigError
+from civiccc.routing import Decision, Flow, load_flow, reference_walk
+
+AT = datetime(2025, 6, 2, 17, 30, tzinfo=UTC)
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def outcome(fn: Callable[[], Decision]) -> tuple[Any, ...]:
+    """A comparable summary of a routing result, or of the error it raised."""
+    try:
+        d = fn()
+    except ConfigError as exc:
+        return ("error", str(exc), exc.node, exc.path)
+    return ("ok", d.target, d.kind, d.priority, dict(d.variables), d.path, d.trace)
+
+
+def session_outcome(flow: Flow, caller: str | None, inputs: str | Sequence[str]) -> tuple[Any, ...]:
+    """Feed a session the same inputs, then time out until it is routed."""
+    try:
+        s = flow.start(caller, AT)
+        for item in inputs:
+            if s.done:
+                break
+            if item == "":
+                s.timeout()
+            elif len(item) == 1 and item in "0123456789*#":
+                s.press(item)
+            else:
+                s.say(item)
+        for _ in range(60):
+            if s.done:
+                break
+            s.timeout()
+        if not s.done:
+            return ("looping",)
+        d = s.decision
+        assert d is not None
+    except ConfigError as exc:
+        return ("error", str(exc), exc.node, exc.path)
+    return ("ok", d.target, d.kind, d.priority, dict(d.variables), d.path, d.trace)
+
+
+@SETTINGS
+@given(flows(), st.lists(calls, min_size=1, max_size=4))
+def test_compiled_equals_reference_on_generated_flows(doc: dict, batch: list) -> None:
+    """Compiled routing and the networkx walk agree on decisions, paths, traces and errors."""
+    flow = load_flow(doc)
+    for caller, inputs in batch:
+        ref = outcome(lambda: reference_walk(flow, caller, AT, inputs))
+        got = outcome(lambda: flow.route(caller, AT, inputs))
+        assert got == ref
+        # a second time, from the warm memos
+        assert outcome(lambda: flow.route(caller, AT, inputs)) == ref
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(flows(), calls)
+def test_session_ends_like_route(doc: dict, call: tuple) -> None:
+    """A session fed the same inputs (then timeouts) ends with route()'s decision."""
+    flow = load_flow(doc)
+    caller, inputs = call
+    got = session_outcome(flow, caller, inputs)
+    ref = outcome(lambda: flow.route(caller, AT, inputs))
+    if got == ("looping",):
+        assert ref[0] == "error"
+    elif got[0] == "ok" and ref[0] == "ok":
+        # the session's inputs may be longer (timeouts): route() times out the same way
+        assert got[1:6] == ref[1:6]
+    else:
+        assert got[0] == ref[0] == "error"
