@@ -41,7 +41,7 @@ _PRESS = re.compile(
 )
 
 
-@attrs.frozen(kw_only=True, order=True)
+@attrs.frozen(kw_only=True)
 class Finding:
     """One result of :meth:`Flow.check`.
 
@@ -54,8 +54,8 @@ class Finding:
 
     code: str
     node: str | None
-    message: str = attrs.field(order=False)
-    severity: str = attrs.field(order=False)
+    message: str
+    severity: str
 
     def __str__(self) -> str:
         where = f" {self.node}" if self.node else ""
@@ -264,7 +264,7 @@ def check_flow(flow: Flow, prefix: str = "", seen: frozenset[str] = frozenset())
         sub = flow.subflow(sid)
         if sub is not None and sid not in seen:
             out.extend(check_flow(sub, f"{at}{sid}/", seen | {flow.id}))
-    return sorted(out)
+    return sorted(out, key=lambda f: (f.code, f.node or "", f.message))
 
 
 def _recursion(flow: Flow, fid: str, stack: tuple[str, ...]) -> tuple[str, ...] | None:
