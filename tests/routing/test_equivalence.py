@@ -58,11 +58,11 @@ def test_compiled_equals_reference_on_generated_flows(doc: dict, batch: list) ->
     """Compiled routing and the networkx walk agree on decisions, paths, traces and errors."""
     flow = load_flow(doc)
     for caller, inputs in batch:
-        ref = outcome(lambda: reference_walk(flow, caller, AT, inputs))
-        got = outcome(lambda: flow.route(caller, AT, inputs))
+        ref = outcome(lambda c=caller, i=inputs: reference_walk(flow, c, AT, i))
+        got = outcome(lambda c=caller, i=inputs: flow.route(c, AT, i))
         assert got == ref
         # a second time, from the warm memos
-        assert outcome(lambda: flow.route(caller, AT, inputs)) == ref
+        assert outcome(lambda c=caller, i=inputs: flow.route(c, AT, i)) == ref
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -336,7 +336,7 @@ class TestDirectory:
 class TestSubflow:
     """Nested attendants."""
 
-    inner = {
+    inner: ClassVar[dict[str, Any]] = {
         "id": "permits",
         "variables": {"lang": "en", "desk": "permits"},
         "nodes": {
