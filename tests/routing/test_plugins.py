@@ -238,7 +238,7 @@ def test_broken_installed_plugin_names_its_distribution(
 
 def test_unknown_kind_lists_the_known_ones() -> None:
     """An unknown kind is a ConfigError listing built-ins and installed plugins."""
-    with pytest.raises(ConfigError, match="unknown node kind 'crm'.*open_case") as e:
+    with pytest.raises(ConfigError, match=r"unknown node kind 'crm'.*open_case") as e:
         load_flow(
             {
                 "id": "u",
