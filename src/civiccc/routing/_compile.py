@@ -10,10 +10,12 @@ no time-zone conversion (calendar probes on epoch seconds, bounded memo, invalid
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from civiccc.clock import ensure_aware
 from civiccc.errors import ConfigError
 from civiccc.numbers import Classifier
 from civiccc.routing._context import CallView
@@ -55,6 +57,9 @@ K_MISSING = 11
 K_RAISE = 12
 
 MEMO_SIZE = 65536
+
+# time-zone classes whose aware datetimes always have a UTC offset
+_FAST_TZ = frozenset({ZoneInfo, timezone})
 
 
 class _Vars:
@@ -338,9 +343,7 @@ class Engine:
     def route(self, caller: str | None, at: datetime, inputs: str | Sequence[str] = "") -> Decision:
         """Route one call (see :meth:`Flow.route`)."""
         tz = at.tzinfo
-        if tz is None or (tz is not UTC and at.utcoffset() is None):
-            from civiccc.clock import ensure_aware
-
+        if tz is None or (tz.__class__ not in _FAST_TZ and at.utcoffset() is None):
             ensure_aware(at, "at")
         out = self.run(caller, at.timestamp(), inputs, False)
         assert isinstance(out, Decision)
@@ -364,20 +367,20 @@ class Engine:
         i = self.entry
         for _ in range(MAX_STEPS):
             k = kinds[i]
-            if k == K_TIME:
+            if k == 0:  # K_TIME
                 append(ids[i])
                 i = data[i](ts)
-            elif k == K_NEXT:
+            elif k == 1:  # K_NEXT
                 append(ids[i])
                 i = nexts[i]
-            elif k == K_CLASSIFY:
+            elif k == 2:  # K_CLASSIFY
                 append(ids[i])
                 c = data[i]
                 nxt = c.memo.get(raw)
                 if nxt is None:
                     nxt = self._classify(c, raw)
                 i = nxt
-            elif k == K_MENU:
+            elif k == 3:  # K_MENU
                 append(ids[i])
                 m = data[i]
                 if pos < n:
@@ -394,7 +397,7 @@ class Engine:
                 i, pos, v, stop = self._menu_slow(m, i, item, inputs, pos, n, path, v, suspend)
                 if stop is not None:
                     return stop
-            elif k == K_SET:
+            elif k == 4:  # K_SET
                 append(ids[i])
                 nv = v.after.get(i)
                 if nv is None:
@@ -403,7 +406,7 @@ class Engine:
                     )
                 v = nv
                 i = nexts[i]
-            elif k == K_TERM:
+            elif k == 5:  # K_TERM
                 append(ids[i])
                 target, dkind, prio, carry = data[i]
                 return make_decision(
@@ -414,7 +417,7 @@ class Engine:
                     tuple(path),
                     (self.explain, caller, ts, inputs),
                 )
-            elif k == K_LANG:
+            elif k == 7:  # K_LANG
                 append(ids[i])
                 m = data[i]
                 if pos < n:
@@ -427,17 +430,17 @@ class Engine:
                 i, pos, v, stop = self._menu_slow(m, i, item, inputs, pos, n, path, v, suspend)
                 if stop is not None:
                     return stop
-            elif k == K_COND:
+            elif k == 6:  # K_COND
                 append(ids[i])
                 var, by_value, default = data[i]
                 value = v.mapping.get(var)
                 i = by_value.get(value, default) if value is not None else default
-            elif k == K_DIAL:
+            elif k == 8:  # K_DIAL
                 append(ids[i])
                 i, pos, out = self._dial(data[i], i, inputs, pos, n, path, v, suspend, caller, ts)
                 if out is not None:
                     return out
-            elif k == K_SUB:
+            elif k == 9:  # K_SUB
                 append(ids[i])
                 nv = v.after.get(("sub", i))
                 if nv is None:
@@ -446,14 +449,14 @@ class Engine:
                     nv = v.after[("sub", i)] = self._intern(tuple(sorted(merged.items())))
                 v = nv
                 i = nexts[i]
-            elif k == K_PLUGIN:
+            elif k == 10:  # K_PLUGIN
                 append(ids[i])
                 fn, edges = data[i]
                 if view is None or view.variables is not v.mapping:
                     view = CallView(caller, ts, v.mapping, self.flow.classifier)
                 label = str(fn(view))
                 i = edges.get(label, self.missing)
-            elif k == K_MISSING:
+            elif k == 11:  # K_MISSING
                 return make_decision(
                     DISCONNECT_TARGET,
                     "disconnect",
@@ -464,7 +467,7 @@ class Engine:
                 )
             else:  # K_RAISE
                 raise data[i]
-        if kinds[i] == K_MISSING:  # the last node had no edge: not one more node
+        if kinds[i] == 11:  # K_MISSING  # the last node had no edge: not one more node
             return make_decision(
                 DISCONNECT_TARGET,
                 "disconnect",
