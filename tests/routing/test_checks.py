@@ -180,7 +180,7 @@ def test_every_code_is_tested_and_findings_read_well() -> None:
     assert str(f) == "error dead-end x: m"
 
 
-@pytest.mark.parametrize("name", ["city_hall.yaml"])
+@pytest.mark.parametrize("name", ["city_hall.yaml", "town_hall_de.yaml"])
 def test_example_flows_are_clean(name: str) -> None:
     """The shipped examples have no findings."""
 

@@ -401,7 +401,7 @@ def _builtin_kinds() -> dict[str, NodeKind]:
         NodeKind(
             name="dial_by_extension",
             labels=("not_found",),
-            params={"include": _GROUPS, "exclude": _GROUPS},
+            params={"prompt": _PROMPT, "include": _GROUPS, "exclude": _GROUPS},
             consumes_input=True,
             doc=(
                 "Reads a full extension (keys up to `#` or a timeout) and transfers to the "
@@ -412,6 +412,7 @@ def _builtin_kinds() -> dict[str, NodeKind]:
             name="dial_by_name",
             labels=("not_found", "too_many"),
             params={
+                "prompt": _PROMPT,
                 "include": _GROUPS,
                 "exclude": _GROUPS,
                 "max_matches": Param(type="int", default=5, min=1, max=9),

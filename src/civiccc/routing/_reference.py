@@ -270,6 +270,8 @@ class _Walk:
     ) -> tuple[str | None, Decision | None]:
         p = spec.params
         say = self.trace.append
+        if "prompt" in p:
+            say(f"{nid}: play {prompt_text(p['prompt'])}")
         scope = directory_scope(
             flow.spec.directory, param(p, kind, "include"), param(p, kind, "exclude")
         )

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
 
 __all__ = ["Awaiting", "Session"]
 
-_PLAYS = ("announcement", "menu", "language", "voicemail", "disconnect")
+_PLAYS = (
+    "announcement",
+    "menu",
+    "language",
+    "dial_by_extension",
+    "dial_by_name",
+    "voicemail",
+    "disconnect",
+)
 
 
 @attrs.frozen(kw_only=True)
