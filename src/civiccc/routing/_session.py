@@ -12,7 +12,7 @@ from civiccc.clock import ensure_aware
 from civiccc.errors import InvalidTransition
 from civiccc.routing._compile import Suspended
 from civiccc.routing._decision import Decision
-from civiccc.routing._semantics import KEYS
+from civiccc.routing._kinds import KEYS
 
 if TYPE_CHECKING:
     from civiccc.routing._flow import Flow, Prompt
