@@ -33,7 +33,7 @@ from civiccc.routing._semantics import (
     match_name_phrase,
     voice_key,
 )
-from civiccc.routing._timeprobe import TimeProbe
+from civiccc.routing._timeprobe import CombinedProbe, TimeProbe
 
 if TYPE_CHECKING:
     from civiccc.routing._flow import CalendarLike, Flow
@@ -57,6 +57,7 @@ K_MISSING = 11
 K_RAISE = 12
 
 MEMO_SIZE = 65536
+_new = object.__new__
 
 # time-zone classes whose aware datetimes always have a UTC offset
 _FAST_TZ = frozenset({ZoneInfo, timezone})
@@ -169,6 +170,22 @@ class Engine:
         self.missing = self._add("", K_MISSING, -1, None)
         self.entry = self._flatten(flow, "", (flow.id,))
         self.vars0 = self._intern(tuple(sorted(flow.spec.variables.items())))
+        # Decision table: a walk is a function of the calendar state codes, the inputs and,
+        # once a classify node is reached, of its answer for the caller. So decisions are
+        # memoised by (state codes, inputs) and then, if the walk met a classify node, by the
+        # classify nodes' answers. Plugin nodes may look at anything: flows with plugins are
+        # always walked.
+        self.table_ok = not self.uses_plugins
+        self._table: dict[tuple[Any, ...], tuple[bool, Any]] = {}
+        combined = CombinedProbe(list(self._probes.values()), MEMO_SIZE)
+        self._combined = combined
+        if not combined.usable:  # scoped emergencies: asked instant by instant
+            self.table_ok = False
+        self._time_code = combined.function()
+        self._classifies = [(j, d) for j, d in enumerate(self.data) if self.kinds[j] == K_CLASSIFY]
+        self._classify_ids = frozenset(self.ids[j] for j, _ in self._classifies)
+        self._single = self._classifies[0][1] if len(self._classifies) == 1 else None
+        self._explain = self.explain
 
     # ------------------------------------------------------------------ compiling
 
@@ -345,9 +362,64 @@ class Engine:
         tz = at.tzinfo
         if tz is None or (tz.__class__ not in _FAST_TZ and at.utcoffset() is None):
             ensure_aware(at, "at")
-        out = self.run(caller, at.timestamp(), inputs, False)
+        ts = at.timestamp()
+        if not self.table_ok or inputs.__class__ is not str:
+            out = self.run(caller, ts, inputs, False)
+            assert isinstance(out, Decision)
+            return out
+        tkey = (inputs, self._time_code(ts))
+        entry = self._table.get(tkey)
+        if entry is not None:
+            by_caller, fields = entry
+            if by_caller:
+                single = self._single
+                if single is not None:
+                    raw = caller if caller else ""
+                    nxt = single.memo.get(raw)
+                    fields = fields.get(self._classify(single, raw) if nxt is None else nxt)
+                else:
+                    fields = fields.get(self._caller_key(caller))
+            if fields is not None:
+                d: Decision = _new(Decision)
+                d.target, d.kind, d.priority, d.variables, d.path = fields
+                d._trace = None
+                d._explain = (self._explain, caller, ts, inputs)
+                return d
+        out = self.run(caller, ts, inputs, False)
         assert isinstance(out, Decision)
+        self._remember(tkey, entry, caller, out)
         return out
+
+    def _caller_key(self, caller: str | None) -> Any:
+        """The answers of the classify nodes for ``caller`` (memoised by raw string)."""
+        raw = caller if caller else ""
+        single = self._single
+        if single is not None:
+            nxt = single.memo.get(raw)
+            return self._classify(single, raw) if nxt is None else nxt
+        out = []
+        for _, c in self._classifies:
+            nxt = c.memo.get(raw)
+            out.append(self._classify(c, raw) if nxt is None else nxt)
+        return tuple(out)
+
+    def _remember(
+        self, tkey: tuple[Any, ...], entry: tuple[bool, Any] | None, caller: str | None, d: Decision
+    ) -> None:
+        fields = (d.target, d.kind, d.priority, d.variables, d.path)
+        table = self._table
+        if entry is None:
+            if len(table) >= MEMO_SIZE:
+                table.clear()
+            if self._classify_ids.isdisjoint(d.path):
+                table[tkey] = (False, fields)
+            else:
+                table[tkey] = (True, {self._caller_key(caller): fields})
+        elif entry[0]:
+            residual = entry[1]
+            if len(residual) >= MEMO_SIZE:
+                residual.clear()
+            residual[self._caller_key(caller)] = fields
 
     def run(
         self, caller: str | None, ts: float, inputs: str | Sequence[str], suspend: bool
@@ -653,8 +725,8 @@ class Engine:
         for d in self.data:
             if isinstance(d, _Classify):
                 d.memo.clear()
-        for probe in self._probes.values():
-            probe.clear()
+        self._combined.clear()
+        self._table.clear()
 
 
 def _e164_set(classifier: Classifier, numbers: Sequence[str]) -> frozenset[str]:

@@ -213,7 +213,10 @@ class Flow:
         Returns:
             The :class:`Decision`.
         """
-        return self.engine.route(caller, at, inputs)
+        engine = self._engine
+        if engine is None:
+            engine = self.engine
+        return engine.route(caller, at, inputs)
 
     def start(self, caller: str | None, at: datetime) -> Session:
         """Start an interactive session for a telephony adapter (see :class:`Session`)."""

@@ -10,6 +10,7 @@ whenever ``calendar.revision`` changes (an emergency switched on, a closure adde
 
 from __future__ import annotations
 
+import weakref
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -21,7 +22,7 @@ from civiccc.routing._semantics import time_label
 if TYPE_CHECKING:
     from civiccc.routing._flow import CalendarLike
 
-__all__ = ["TimeProbe", "state_key"]
+__all__ = ["CombinedProbe", "TimeProbe", "state_key"]
 
 DAY = 86400.0
 _INF = float("inf")
@@ -155,6 +156,25 @@ class TimeProbe:
             self._instants[ts] = hit
         return hit
 
+    def fast_code(self) -> Callable[[float], int]:
+        """:meth:`code` as a closure with the common case (a known UTC day) inlined."""
+        code = self.code
+        if not self._segmented:
+            return code
+        days = self._days
+        cal = self.cal
+        probe = self
+
+        def fast(ts: float) -> int:
+            if cal.revision == probe.revision:
+                entry = days.get(int(ts // DAY))
+                if entry is not None:
+                    starts, codes = entry
+                    return codes[bisect_right(starts, ts) - 1]
+            return code(ts)
+
+        return fast
+
     def _intern(self, state: State) -> int:
         code = self._codes.get(state)
         if code is None:
@@ -179,3 +199,99 @@ class TimeProbe:
             return table[c]
 
         return probe
+
+
+class CombinedProbe:
+    """The states of several calendars at once, as one small integer (for decision tables).
+
+    Per UTC day it merges the day segments of each calendar's :class:`TimeProbe`, so the state
+    of all of a flow's calendars costs one dictionary lookup and one bisection. When every
+    calendar offers ``on_change``, changes are pushed (no polling on the hot path); otherwise
+    ``revision`` is compared on each call.
+    """
+
+    def __init__(self, probes: list[TimeProbe], memo_size: int) -> None:
+        self.probes = probes
+        self.memo_size = memo_size
+        self._days: dict[float, tuple[list[float], list[int]]] = {}
+        self._codes: dict[tuple[int, ...], int] = {}
+        self._cals = [p.cal for p in probes]
+        self._revisions = tuple(c.revision for c in self._cals)
+        self.usable = all(p._segmented for p in probes)
+        self.pushed = self.usable and all(
+            callable(getattr(c, "on_change", None)) for c in self._cals
+        )
+        if self.pushed:
+            ref = weakref.ref(self)
+
+            def changed(*_: Any) -> None:
+                probe = ref()
+                if probe is not None:
+                    probe.clear()
+
+            for cal in self._cals:
+                cal.on_change(changed)  # type: ignore[attr-defined]
+
+    def clear(self) -> None:
+        """Forget the merged days (and the calendars' own probes)."""
+        self._days.clear()
+        for p in self.probes:
+            p.clear()
+        self._revisions = tuple(c.revision for c in self._cals)
+
+    def _build(self, day: float) -> tuple[list[float], list[int]]:
+        if not self.pushed:
+            revisions = tuple(c.revision for c in self._cals)
+            if revisions != self._revisions:
+                self.clear()
+        entries = []
+        for p in self.probes:
+            p.code(day * DAY)  # builds (or refreshes) the probe's day
+            entries.append(p._days[int(day)])
+        starts = sorted({s for e in entries for s in e[0]})
+        codes = []
+        for s in starts:
+            combo = tuple(e[1][bisect_right(e[0], s) - 1] for e in entries)
+            code = self._codes.get(combo)
+            if code is None:
+                code = self._codes[combo] = len(self._codes)
+            codes.append(code)
+        if len(self._days) >= self.memo_size:
+            self._days.clear()
+        entry = (starts, codes)
+        self._days[day] = entry
+        return entry
+
+    def function(self) -> Callable[[float], int]:
+        """``ts -> combined code``."""
+        if not self.probes:
+            return _zero
+        days = self._days
+        build = self._build
+        if self.pushed:
+
+            def code(ts: float) -> int:
+                day = ts // DAY
+                entry = days.get(day)
+                if entry is None:
+                    entry = build(day)
+                return entry[1][bisect_right(entry[0], ts) - 1]
+
+            return code
+        cals = self._cals
+        probe = self
+
+        def polled(ts: float) -> int:
+            if tuple(c.revision for c in cals) != probe._revisions:
+                probe.clear()
+            day = ts // DAY
+            entry = days.get(day)
+            if entry is None:
+                entry = build(day)
+            return entry[1][bisect_right(entry[0], ts) - 1]
+
+        return polled
+
+
+def _zero(ts: float) -> int:
+    return 0
