@@ -24,12 +24,11 @@ from civiccc.routing._context import CallView
 from civiccc.routing._decision import Decision
 from civiccc.routing._flow import Flow, Prompt, load_flow
 from civiccc.routing._kinds import NodeKind, Param
-from civiccc.routing._plugins import GROUP, node_kinds, register_node_kind, unregister_node_kind
+from civiccc.routing._plugins import node_kinds, register_node_kind, unregister_node_kind
 from civiccc.routing._reference import reference_walk
 from civiccc.routing._session import Session
 
 __all__ = [
-    "GROUP",
     "CallView",
     "Decision",
     "Finding",
