@@ -364,6 +364,8 @@ class Engine:
             ensure_aware(at, "at")
         ts = at.timestamp()
         if not self.table_ok or inputs.__class__ is not str:
+            if inputs.__class__ is not str:
+                inputs = tuple(inputs)  # the decision keeps them (for its trace)
             out = self.run(caller, ts, inputs, False)
             assert isinstance(out, Decision)
             return out

@@ -112,6 +112,8 @@ class TimeProbe:
         t = start
         while True:
             nxt = self._next_change(t)
+            if nxt <= t:  # a change exactly at t: ask just after it
+                nxt = self._next_change(t + 1e-6)
             if nxt >= end:
                 break
             if nxt <= t:  # a calendar that does not move forward
