@@ -80,3 +80,25 @@ def test_session_ends_like_route(doc: dict, call: tuple) -> None:
         assert got[1:6] == ref[1:6]
     else:
         assert got[0] == ref[0] == "error"
+
+
+ZONES = ["UTC", "America/Vancouver", "Europe/Berlin", "Australia/Lord_Howe", "Asia/Kolkata"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1960, 1, 1), max_value=datetime(2040, 12, 31), allow_imaginary=True
+    ),
+    st.sampled_from(ZONES),
+    st.sampled_from([0, 1]),
+)
+def test_epoch_seconds_is_exactly_timestamp(naive: datetime, zone: str, fold: int) -> None:
+    """The memoised epoch conversion equals datetime.timestamp(), across DST gaps and folds."""
+    from zoneinfo import ZoneInfo
+
+    from civiccc.routing._compile import epoch_seconds
+
+    at = naive.replace(tzinfo=ZoneInfo(zone), fold=fold)
+    assert epoch_seconds(at) == at.timestamp()
+    assert epoch_seconds(at) == at.timestamp()  # from the memo

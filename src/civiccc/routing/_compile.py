@@ -10,7 +10,7 @@ no time-zone conversion (calendar probes on epoch seconds, bounded memo, invalid
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -359,10 +359,7 @@ class Engine:
 
     def route(self, caller: str | None, at: datetime, inputs: str | Sequence[str] = "") -> Decision:
         """Route one call (see :meth:`Flow.route`)."""
-        tz = at.tzinfo
-        if tz is None or (tz.__class__ not in _FAST_TZ and at.utcoffset() is None):
-            ensure_aware(at, "at")
-        ts = at.timestamp()
+        ts = epoch_seconds(at)
         if not self.table_ok or inputs.__class__ is not str:
             if inputs.__class__ is not str:
                 inputs = tuple(inputs)  # the decision keeps them (for its trace)
@@ -729,6 +726,41 @@ class Engine:
                 d.memo.clear()
         self._combined.clear()
         self._table.clear()
+
+
+#: (tzinfo, year, month, day, hour, fold) -> microseconds since the epoch of the local hour's
+#: start, or -1 when the UTC offset changes inside that hour (then at.timestamp() is used).
+_HOUR_BASE: dict[tuple[Any, ...], int] = {}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def epoch_seconds(at: datetime) -> float:
+    """``at.timestamp()`` for an aware datetime, without a time-zone conversion per call.
+
+    The UTC start of each local hour is memoised (in microseconds, as ``timestamp()`` counts),
+    so the result is exactly ``at.timestamp()``. Naive datetimes raise ConfigError.
+    """
+    tz = at.tzinfo
+    if tz is None or tz.__class__ not in _FAST_TZ:
+        return ensure_aware(at, "at").timestamp()
+    base = _HOUR_BASE.get((tz, at.year, at.month, at.day, at.hour, at.fold))
+    if base is None:
+        base = _hour_base(at)
+    if base < 0:
+        return at.timestamp()
+    return (base + (at.minute * 60 + at.second) * 1_000_000 + at.microsecond) / 1e6
+
+
+def _hour_base(at: datetime) -> int:
+    start = at.replace(minute=0, second=0, microsecond=0)
+    end = at.replace(minute=59, second=59, microsecond=999_999)
+    uniform = start.utcoffset() == end.utcoffset() and start.year >= 1970
+    base = (start - _EPOCH) // _US if uniform else -1
+    if len(_HOUR_BASE) >= MEMO_SIZE:
+        _HOUR_BASE.clear()
+    _HOUR_BASE[(at.tzinfo, at.year, at.month, at.day, at.hour, at.fold)] = base
+    return base
 
 
 def _e164_set(classifier: Classifier, numbers: Sequence[str]) -> frozenset[str]:

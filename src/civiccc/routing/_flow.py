@@ -66,7 +66,9 @@ def _calendars_from(value: Any, base_dir: Path | None, what: str) -> dict[str, C
     if isinstance(value, Mapping) and all(hasattr(v, "state_at") for v in value.values()):
         return dict(value)
     try:
-        from civiccc.calendar import load_calendars  # type: ignore[import-not-found,unused-ignore]
+        from civiccc.calendar import (  # type: ignore[import-not-found,attr-defined,unused-ignore]
+            load_calendars,
+        )
     except ImportError as exc:  # pragma: no cover - the calendar package ships with civiccc
         msg = f"civiccc.calendar is not available: {exc}"
         raise ConfigError(msg, path=what) from exc
