@@ -15,6 +15,7 @@ __all__ = [
     "ConcurrencyError",
     "ConfigError",
     "InvalidTransition",
+    "NoOpenTimeError",
     "NotFoundError",
     "PermissionDenied",
     "PluginError",
@@ -95,6 +96,10 @@ class InvalidTransition(CivicccError, RuntimeError):
         self.entity = entity
         who = f" {entity!r}" if entity is not None else ""
         super().__init__(f"{machine}{who}: event {event!r} is not allowed in state {state!r}")
+
+
+class NoOpenTimeError(CivicccError, LookupError):
+    """A calendar has no open time within the search horizon (e.g. an emergency left on)."""
 
 
 class PolicyViolation(CivicccError, RuntimeError):
