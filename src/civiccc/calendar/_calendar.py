@@ -873,6 +873,10 @@ def load_calendars(
     if "timezone" in data:
         cal = Calendar.from_dict(data, file=file)
         return {cal.id: cal}
+    if "calendars" not in data and all(
+        isinstance(v, Mapping) and "timezone" in v for v in data.values()
+    ):
+        data = {"calendars": data}  # a plain mapping of calendars by id
     unknown = set(data) - {"calendars", "day_rules"}
     if unknown:
         msg = f"unknown field(s) {sorted(unknown)} (expected calendars, day_rules)"
@@ -888,6 +892,14 @@ def load_calendars(
         except ConfigError as e:
             raise e.at(file=file) from None
     cals_data = data.get("calendars")
+    if isinstance(cals_data, list):  # a list of calendars, each with its id
+        listed: dict[str, Any] = {}
+        for i, body in enumerate(cals_data):
+            if not isinstance(body, Mapping) or "id" not in body:
+                msg = "expected a calendar mapping with an 'id'"
+                raise ConfigError(msg, file=file, path=f"calendars[{i}]")
+            listed[str(body["id"])] = body
+        cals_data = listed
     if not isinstance(cals_data, Mapping) or not cals_data:
         msg = "expected a non-empty mapping of calendars by id"
         raise ConfigError(msg, file=file, path="calendars")
