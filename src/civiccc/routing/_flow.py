@@ -38,7 +38,7 @@ class CalendarLike(Protocol):
 
     def state_at(self, t: datetime, scope: str | None = None) -> Any: ...
 
-    def is_open_ts(self, ts: float) -> bool: ...
+    def next_change(self, t: datetime, scope: str | None = None) -> datetime | None: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -66,9 +66,7 @@ def _calendars_from(value: Any, base_dir: Path | None, what: str) -> dict[str, C
     if isinstance(value, Mapping) and all(hasattr(v, "state_at") for v in value.values()):
         return dict(value)
     try:
-        from civiccc.calendar import (  # type: ignore[import-not-found,attr-defined,unused-ignore]
-            load_calendars,
-        )
+        from civiccc.calendar import load_calendars
     except ImportError as exc:  # pragma: no cover - the calendar package ships with civiccc
         msg = f"civiccc.calendar is not available: {exc}"
         raise ConfigError(msg, path=what) from exc

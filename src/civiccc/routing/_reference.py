@@ -36,6 +36,7 @@ from civiccc.routing._semantics import (
     voice_key,
     when,
 )
+from civiccc.routing._timeprobe import state_holiday
 
 if TYPE_CHECKING:
     from civiccc.routing._flow import Flow
@@ -151,7 +152,7 @@ class _Walk:
                 raise ConfigError(msg, node=nid, path=f"nodes.{node}.calendar", value=cal_id)
             scope = p.get("scope")
             state = cal.state_at(self.at, scope=scope) if scope else cal.state_at(self.at)
-            holiday = bool(getattr(state, "holiday", state.kind == "holiday"))
+            holiday = state_holiday(state)
             label = time_label(name, state.kind, bool(state.is_open), holiday)
             say(f"{nid}: {label} ({state_text(cal_id, state)})")
             return label, None

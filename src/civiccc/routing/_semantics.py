@@ -134,11 +134,10 @@ def time_label(node_kind: str, state_kind: str, is_open: bool, holiday: bool) ->
         return "holiday" if holiday else "regular"
     if node_kind == "hours_check":
         return "open" if is_open else "closed"
-    # schedule: emergency > holiday > closed > open
-    if state_kind == "emergency":
-        return "emergency"
-    if holiday:
-        return "holiday"
+    # schedule: the state's kind, decided by the calendar's precedence
+    # (emergency > deviation/closure > holiday > weekly hours)
+    if state_kind in ("emergency", "holiday", "closed", "open"):
+        return state_kind
     return "open" if is_open else "closed"
 
 

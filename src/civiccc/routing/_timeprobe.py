@@ -22,7 +22,7 @@ from civiccc.routing._semantics import time_label
 if TYPE_CHECKING:
     from civiccc.routing._flow import CalendarLike
 
-__all__ = ["CombinedProbe", "TimeProbe", "state_key"]
+__all__ = ["CombinedProbe", "TimeProbe", "state_holiday", "state_key"]
 
 DAY = 86400.0
 _INF = float("inf")
@@ -34,7 +34,14 @@ State = tuple[str, bool, bool]
 def state_key(state: Any) -> State:
     """``(kind, is_open, holiday)`` of a calendar state (what time-check nodes look at)."""
     kind = str(state.kind)
-    return kind, bool(state.is_open), bool(getattr(state, "holiday", kind == "holiday"))
+    return kind, bool(state.is_open), state_holiday(state)
+
+
+def state_holiday(state: Any) -> bool:
+    """Whether the state's local date is a holiday (``CalendarState.holiday`` names it)."""
+    if hasattr(state, "holiday"):
+        return bool(state.holiday)
+    return str(state.kind) == "holiday"
 
 
 def _zone(value: Any) -> tzinfo | None:
@@ -69,8 +76,8 @@ class TimeProbe:
         self._last: list[Any] = [_NAN, 0]
         #: The states met so far; a state's code is its index here (stable across clears).
         self.states: list[State] = []
-        # segments need next_change(); scoped emergencies are asked instant by instant
-        self._segmented = scope is None and callable(getattr(cal, "next_change", None))
+        # segments need next_change(); without it every instant is asked
+        self._segmented = callable(getattr(cal, "next_change", None))
         self._tz = _zone(getattr(cal, "timezone", None))
 
     def clear(self) -> None:
@@ -86,7 +93,9 @@ class TimeProbe:
         return state_key(st)
 
     def _next_change(self, ts: float) -> float:
-        nxt = self.cal.next_change(datetime.fromtimestamp(ts, UTC))  # type: ignore[attr-defined]
+        t = datetime.fromtimestamp(ts, UTC)
+        nc = self.cal.next_change
+        nxt = nc(t, scope=self.scope) if self.scope else nc(t)
         if nxt is None:
             return _INF
         return float(nxt.timestamp()) if isinstance(nxt, datetime) else float(nxt)
@@ -232,7 +241,7 @@ class CombinedProbe:
                     probe.clear()
 
             for cal in self._cals:
-                cal.on_change(changed)  # type: ignore[attr-defined]
+                cal.on_change(changed)  # type: ignore[attr-defined,unused-ignore]
 
     def clear(self) -> None:
         """Forget the merged days (and the calendars' own probes)."""
