@@ -797,16 +797,45 @@ class Calendar:
         Returned in ``t``'s time zone. Business time is real elapsed seconds inside open
         intervals (a DST night counts 23 or 25 hours when open all day).
         """
-        ts = ensure_aware(t, "t").timestamp()
-        seconds = duration.total_seconds() if isinstance(duration, dt.timedelta) else duration
-        return dt.datetime.fromtimestamp(self.add_business_seconds(ts, seconds, scope), t.tzinfo)
+        tz = t.tzinfo
+        if tz is not _UTC and (tz is None or t.utcoffset() is None):
+            ensure_aware(t, "t")
+        ts = t.timestamp()
+        seconds = (
+            duration.total_seconds() if isinstance(duration, dt.timedelta) else float(duration)
+        )
+        # hot path inlined (one bisect pair); anything unusual falls back to add_business_seconds
+        table = self._tables.get(scope)
+        if table is not None and table.lo <= ts < table.hi and seconds > 0:
+            starts = table.starts
+            i = bisect_right(starts, ts) - 1
+            target = seconds + (
+                table.cum[i] + min(ts, table.ends[i]) - starts[i] if i >= 0 else 0.0
+            )
+            cum_end = table.cum_end
+            j = bisect_left(cum_end, target)
+            if j < len(cum_end):
+                return dt.datetime.fromtimestamp(starts[j] + (target - table.cum[j]), tz)
+        return dt.datetime.fromtimestamp(self.add_business_seconds(ts, seconds, scope), tz)
 
     def business_time_between(
         self, a: dt.datetime, b: dt.datetime, scope: str | None = None
     ) -> dt.timedelta:
         """Open time in ``[a, b)`` (negative when ``b`` is before ``a``)."""
-        sa = ensure_aware(a, "a").timestamp()
-        sb = ensure_aware(b, "b").timestamp()
+        if a.tzinfo is not _UTC and (a.tzinfo is None or a.utcoffset() is None):
+            ensure_aware(a, "a")
+        if b.tzinfo is not _UTC and (b.tzinfo is None or b.utcoffset() is None):
+            ensure_aware(b, "b")
+        sa = a.timestamp()
+        sb = b.timestamp()
+        table = self._tables.get(scope)
+        if table is not None and table.lo <= sa <= sb < table.hi:
+            starts, ends, cum = table.starts, table.ends, table.cum
+            i = bisect_right(starts, sa) - 1
+            ca = cum[i] + min(sa, ends[i]) - starts[i] if i >= 0 else 0.0
+            j = bisect_right(starts, sb) - 1
+            cb = cum[j] + min(sb, ends[j]) - starts[j] if j >= 0 else 0.0
+            return dt.timedelta(seconds=cb - ca)
         return dt.timedelta(seconds=self.business_seconds_between(sa, sb, scope))
 
     def open_intervals(
