@@ -14,18 +14,25 @@ Reported: ns/call cold (caches cleared first) and warm, and the ratios, all from
     python benchmarks/routing.py --quick    # 3,000 calls (checks identical answers)
 """
 
+# ruff: noqa: E402  (sys.path is repaired before the other imports, see below)
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `python benchmarks/routing.py` puts benchmarks/ first on sys.path, where calendar.py (the
+# calendar benchmark) would shadow the standard library's calendar module (holidays needs it).
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import argparse
 import gc
 import random
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 

@@ -185,7 +185,7 @@ class Engine:
         self._classifies = [(j, d) for j, d in enumerate(self.data) if self.kinds[j] == K_CLASSIFY]
         self._classify_ids = frozenset(self.ids[j] for j, _ in self._classifies)
         self._single = self._classifies[0][1] if len(self._classifies) == 1 else None
-        self._explain = self.explain
+        self._route = self._route_function()
 
     # ------------------------------------------------------------------ compiling
 
@@ -359,35 +359,68 @@ class Engine:
 
     def route(self, caller: str | None, at: datetime, inputs: str | Sequence[str] = "") -> Decision:
         """Route one call (see :meth:`Flow.route`)."""
-        ts = epoch_seconds(at)
-        if not self.table_ok or inputs.__class__ is not str:
-            if inputs.__class__ is not str:
-                inputs = tuple(inputs)  # the decision keeps them (for its trace)
-            out = self.run(caller, ts, inputs, False)
+        return self._route(caller, at, inputs)
+
+    def _route_function(self) -> Callable[[str | None, datetime, Any], Decision]:
+        """The hot path as a closure (locals instead of attribute lookups)."""
+        table = self._table
+        table_get = table.get
+        time_code = self._time_code
+        single = self._single
+        classify = self._classify
+        caller_key = self._caller_key
+        remember = self._remember
+        run = self.run
+        explain = self.explain
+        table_ok = self.table_ok
+        new = _new
+        cls = Decision
+
+        bases_get = _HOUR_BASE.get
+        fast_tz = _FAST_TZ
+
+        def route(caller: str | None, at: datetime, inputs: Any = "") -> Decision:
+            # epoch_seconds(at), inlined
+            tz = at.tzinfo
+            if tz is None or tz.__class__ not in fast_tz:
+                ts = ensure_aware(at, "at").timestamp()
+            else:
+                base = bases_get((tz, at.year, at.month, at.day, at.hour, at.fold))
+                if base is None:
+                    base = _hour_base(at)
+                ts = (
+                    (base + (at.minute * 60 + at.second) * 1_000_000 + at.microsecond) / 1e6
+                    if base >= 0
+                    else at.timestamp()
+                )
+            if inputs.__class__ is not str or not table_ok:
+                if inputs.__class__ is not str:
+                    inputs = tuple(inputs)  # the decision keeps them (for its trace)
+                out = run(caller, ts, inputs, False)
+                assert isinstance(out, Decision)
+                return out
+            tkey = (inputs, time_code(ts))
+            entry = table_get(tkey)
+            if entry is not None:
+                by_caller, fields = entry
+                if by_caller:
+                    if single is not None:
+                        raw = caller if caller else ""
+                        nxt = single.memo.get(raw)
+                        fields = fields.get(classify(single, raw) if nxt is None else nxt)
+                    else:
+                        fields = fields.get(caller_key(caller))
+                if fields is not None:
+                    d: Decision = new(cls)
+                    d._fields = fields
+                    d._explain = (explain, caller, ts, inputs)
+                    return d
+            out = run(caller, ts, inputs, False)
             assert isinstance(out, Decision)
+            remember(tkey, entry, caller, out)
             return out
-        tkey = (inputs, self._time_code(ts))
-        entry = self._table.get(tkey)
-        if entry is not None:
-            by_caller, fields = entry
-            if by_caller:
-                single = self._single
-                if single is not None:
-                    raw = caller if caller else ""
-                    nxt = single.memo.get(raw)
-                    fields = fields.get(self._classify(single, raw) if nxt is None else nxt)
-                else:
-                    fields = fields.get(self._caller_key(caller))
-            if fields is not None:
-                d: Decision = _new(Decision)
-                d.target, d.kind, d.priority, d.variables, d.path = fields
-                d._trace = None
-                d._explain = (self._explain, caller, ts, inputs)
-                return d
-        out = self.run(caller, ts, inputs, False)
-        assert isinstance(out, Decision)
-        self._remember(tkey, entry, caller, out)
-        return out
+
+        return route
 
     def _caller_key(self, caller: str | None) -> Any:
         """The answers of the classify nodes for ``caller`` (memoised by raw string)."""
@@ -405,7 +438,7 @@ class Engine:
     def _remember(
         self, tkey: tuple[Any, ...], entry: tuple[bool, Any] | None, caller: str | None, d: Decision
     ) -> None:
-        fields = (d.target, d.kind, d.priority, d.variables, d.path)
+        fields = d._fields
         table = self._table
         if entry is None:
             if len(table) >= MEMO_SIZE:

@@ -30,13 +30,9 @@ class Decision:
     variables and path. The trace explains a decision and is compared separately.
     """
 
-    __slots__ = ("_explain", "_trace", "kind", "path", "priority", "target", "variables")
+    __slots__ = ("_explain", "_fields", "_trace")
 
-    target: str
-    kind: str
-    priority: int | None
-    variables: Mapping[str, str]
-    path: tuple[str, ...]
+    _fields: tuple[str, str, int | None, Mapping[str, str], tuple[str, ...]]
 
     def __init__(
         self,
@@ -48,41 +44,57 @@ class Decision:
         priority: int | None = None,
         trace: Sequence[str] | Callable[[], Sequence[str]] = (),
     ) -> None:
-        self.target = target
-        self.kind = kind
-        self.priority = priority
-        self.variables = MappingProxyType(dict(variables)) if variables else EMPTY_VARIABLES
-        self.path = tuple(path)
+        frozen = MappingProxyType(dict(variables)) if variables else EMPTY_VARIABLES
+        self._fields = (target, kind, priority, frozen, tuple(path))
         if callable(trace):
-            self._trace: tuple[str, ...] | None = None
-            self._explain: tuple[Any, ...] | None = (_call_without_path, trace)
+            self._explain: tuple[Any, ...] = (_call_without_path, trace)
         else:
-            self._trace = tuple(trace)
-            self._explain = None
+            self._trace: tuple[str, ...] = tuple(trace)
+
+    @property
+    def target(self) -> str:
+        """The id of the terminal node's target."""
+        return self._fields[0]
+
+    @property
+    def kind(self) -> str:
+        """``queue``, ``transfer``, ``voicemail`` or ``disconnect``."""
+        return self._fields[1]
+
+    @property
+    def priority(self) -> int | None:
+        """The queue priority (1..5), ``None`` for other kinds."""
+        return self._fields[2]
+
+    @property
+    def variables(self) -> Mapping[str, str]:
+        """The flow variables carried with the call (read-only)."""
+        return self._fields[3]
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The node ids visited, entry first."""
+        return self._fields[4]
 
     @property
     def trace(self) -> tuple[str, ...]:
         """Why each branch was taken, one line per step."""
-        if self._trace is None:
-            assert self._explain is not None
+        try:
+            return self._trace
+        except AttributeError:
             fn, *args = self._explain
             self._trace = tuple(fn(*args, self.path))
-            self._explain = None
-        return self._trace
+            return self._trace
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Decision):
             return NotImplemented
-        return (
-            self.target == other.target
-            and self.kind == other.kind
-            and self.priority == other.priority
-            and self.path == other.path
-            and dict(self.variables) == dict(other.variables)
-        )
+        a, b = self._fields, other._fields
+        return a[:3] == b[:3] and a[4] == b[4] and dict(a[3]) == dict(b[3])
 
     def __hash__(self) -> int:
-        return hash((self.target, self.kind, self.priority, self.path))
+        f = self._fields
+        return hash((f[0], f[1], f[2], f[4]))
 
     def __repr__(self) -> str:
         return (
@@ -120,11 +132,6 @@ def make_decision(
     computed on first access.
     """
     d: Decision = _new(Decision)
-    d.target = target
-    d.kind = kind
-    d.priority = priority
-    d.variables = variables
-    d.path = path
-    d._trace = None
+    d._fields = (target, kind, priority, variables, path)
     d._explain = explain
     return d

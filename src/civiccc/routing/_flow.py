@@ -216,7 +216,7 @@ class Flow:
         engine = self._engine
         if engine is None:
             engine = self.engine
-        return engine.route(caller, at, inputs)
+        return engine._route(caller, at, inputs)
 
     def start(self, caller: str | None, at: datetime) -> Session:
         """Start an interactive session for a telephony adapter (see :class:`Session`)."""
