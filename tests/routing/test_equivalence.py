@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from routing_strategies import calls, flows
@@ -126,3 +127,20 @@ def test_route_sees_the_exact_instant(naive: datetime, zone: str, fold: int) -> 
     for _ in range(2):
         decision = flow.route(None, at)
         assert decision._explain[2] == at.timestamp()
+
+
+@pytest.mark.parametrize("zone", [*ZONES, "America/Santiago", "America/St_Johns"])
+def test_epoch_seconds_around_every_2025_transition(zone: str) -> None:
+    """Every quarter hour of the DST seasons of 2025, both folds: exactly timestamp()."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from civiccc.routing._compile import epoch_seconds
+
+    tz = ZoneInfo(zone)
+    for start, days in ((datetime(2025, 3, 1), 60), (datetime(2025, 9, 1), 75)):
+        for k in range(days * 96):
+            naive = start + timedelta(minutes=15 * k, seconds=k % 7, microseconds=k % 997)
+            for fold in (0, 1):
+                at = naive.replace(tzinfo=tz, fold=fold)
+                assert epoch_seconds(at) == at.timestamp(), at

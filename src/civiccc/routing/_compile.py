@@ -376,8 +376,8 @@ class Engine:
         new = _new
         cls = Decision
 
-        bases_get = _HOUR_BASE.get
         fast_tz = _FAST_TZ
+        day_bases = _DAY_BASE
 
         def route(caller: str | None, at: datetime, inputs: Any = "") -> Decision:
             # epoch_seconds(at), inlined
@@ -385,14 +385,20 @@ class Engine:
             if tz is None or tz.__class__ not in fast_tz:
                 ts = ensure_aware(at, "at").timestamp()
             else:
-                base = bases_get((tz, at.year, at.month, at.day, at.hour, at.fold))
+                days = day_bases.get(tz)
+                if days is None:
+                    days = day_bases[tz] = {}
+                base = days.get(at.toordinal(), _ABSENT)
+                if base == _ABSENT:
+                    base = _day_base(at, days)
                 if base is None:
-                    base = _hour_base(at)
-                ts = (
-                    (base + (at.minute * 60 + at.second) * 1_000_000 + at.microsecond) / 1e6
-                    if base >= 0
-                    else at.timestamp()
-                )
+                    ts = at.timestamp()
+                else:
+                    ts = (
+                        base
+                        + ((at.hour * 60 + at.minute) * 60 + at.second) * 1_000_000
+                        + at.microsecond
+                    ) / 1e6
             if inputs.__class__ is not str or not table_ok:
                 if inputs.__class__ is not str:
                     inputs = tuple(inputs)  # the decision keeps them (for its trace)
@@ -761,38 +767,46 @@ class Engine:
         self._table.clear()
 
 
-#: (tzinfo, year, month, day, hour, fold) -> microseconds since the epoch of the local hour's
-#: start, or -1 when the UTC offset changes inside that hour (then at.timestamp() is used).
-_HOUR_BASE: dict[tuple[Any, ...], int] = {}
+#: tzinfo -> {local date ordinal -> microseconds since the epoch of that local midnight}, for
+#: local dates on which the UTC offset does not change (None for the few days it does: DST).
+_DAY_BASE: dict[Any, dict[int, int | None]] = {}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
+_ABSENT = -(2**62)
 
 
 def epoch_seconds(at: datetime) -> float:
     """``at.timestamp()`` for an aware datetime, without a time-zone conversion per call.
 
-    The UTC start of each local hour is memoised (in microseconds, as ``timestamp()`` counts),
-    so the result is exactly ``at.timestamp()``. Naive datetimes raise ConfigError.
+    The UTC instant of each local midnight is memoised (in microseconds, as ``timestamp()``
+    counts) for dates without an offset change, so the result is exactly ``at.timestamp()``.
+    Naive datetimes raise ConfigError.
     """
     tz = at.tzinfo
     if tz is None or tz.__class__ not in _FAST_TZ:
         return ensure_aware(at, "at").timestamp()
-    base = _HOUR_BASE.get((tz, at.year, at.month, at.day, at.hour, at.fold))
+    days = _DAY_BASE.get(tz)
+    if days is None:
+        days = _DAY_BASE[tz] = {}
+    base = days.get(at.toordinal(), _ABSENT)
+    if base == _ABSENT:
+        base = _day_base(at, days)
     if base is None:
-        base = _hour_base(at)
-    if base < 0:
         return at.timestamp()
-    return (base + (at.minute * 60 + at.second) * 1_000_000 + at.microsecond) / 1e6
+    return (base + ((at.hour * 60 + at.minute) * 60 + at.second) * 1_000_000 + at.microsecond) / 1e6
 
 
-def _hour_base(at: datetime) -> int:
-    start = at.replace(minute=0, second=0, microsecond=0)
-    end = at.replace(minute=59, second=59, microsecond=999_999)
-    uniform = start.utcoffset() == end.utcoffset() and start.year >= 1970
-    base = (start - _EPOCH) // _US if uniform else -1
-    if len(_HOUR_BASE) >= MEMO_SIZE:
-        _HOUR_BASE.clear()
-    _HOUR_BASE[(at.tzinfo, at.year, at.month, at.day, at.hour, at.fold)] = base
+def _day_base(at: datetime, days: dict[int, int | None]) -> int | None:
+    start = at.replace(hour=0, minute=0, second=0, microsecond=0, fold=0)
+    end = at.replace(hour=23, minute=59, second=59, microsecond=999_999, fold=0)
+    uniform = (
+        start.utcoffset() == end.utcoffset() == start.replace(fold=1).utcoffset()
+        and end.utcoffset() == end.replace(fold=1).utcoffset()
+    )
+    base = (start - _EPOCH) // _US if uniform else None
+    if len(days) >= MEMO_SIZE:
+        days.clear()
+    days[at.toordinal()] = base
     return base
 
 
