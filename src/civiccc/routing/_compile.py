@@ -9,6 +9,7 @@ no time-zone conversion (calendar probes on epoch seconds, bounded memo, invalid
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
@@ -378,6 +379,12 @@ class Engine:
 
         fast_tz = _FAST_TZ
         day_bases = _DAY_BASE
+        combined = self._combined
+        # calendar state: 0 = no calendars, 1 = merged days inlined (changes are pushed),
+        # 2 = ask the combined probe (it polls revisions)
+        mode = 0 if not combined.probes else (1 if combined.pushed else 2)
+        cdays_get = combined._days.get
+        cbuild = combined._build
 
         def route(caller: str | None, at: datetime, inputs: Any = "") -> Decision:
             # epoch_seconds(at), inlined
@@ -405,7 +412,16 @@ class Engine:
                 out = run(caller, ts, inputs, False)
                 assert isinstance(out, Decision)
                 return out
-            tkey = (inputs, time_code(ts))
+            if mode == 1:
+                day = ts // 86400.0
+                centry = cdays_get(day)
+                if centry is None:
+                    centry = cbuild(day)
+                tkey = (inputs, centry[1][bisect_right(centry[0], ts) - 1])
+            elif mode == 0:
+                tkey = (inputs, 0)
+            else:
+                tkey = (inputs, time_code(ts))
             entry = table_get(tkey)
             if entry is not None:
                 by_caller, fields = entry

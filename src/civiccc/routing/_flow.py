@@ -197,6 +197,10 @@ class Flow:
             from civiccc.routing._compile import Engine
 
             self._engine = Engine(self)
+            # from now on flow.route(...) calls the compiled hot path directly
+            fast = self._engine._route
+            fast.__doc__ = Flow.route.__doc__
+            setattr(self, "route", fast)  # noqa: B010 - an instance attribute on purpose
         return self._engine
 
     def route(self, caller: str | None, at: datetime, inputs: str | Sequence[str] = "") -> Decision:
