@@ -66,14 +66,23 @@ def run(n: int, seed: int) -> dict[str, float]:
         if kind == "add":
             slow.append(datetime.fromtimestamp(ref.add_business_seconds(t.timestamp(), x), UTC))  # type: ignore[arg-type]
         else:
-            slow.append(timedelta(seconds=ref.business_seconds_between(t.timestamp(), x.timestamp())))  # type: ignore[union-attr]
+            slow.append(
+                timedelta(seconds=ref.business_seconds_between(t.timestamp(), x.timestamp()))
+            )  # type: ignore[union-attr]
     t_slow = time.perf_counter() - t0
 
     mismatches = [i for i, (a, b) in enumerate(zip(fast, slow, strict=True)) if a != b]
     if mismatches:
         i = mismatches[0]
-        raise SystemExit(f"MISMATCH on query {i} {queries[i]}: civiccc {fast[i]!r} vs baseline {slow[i]!r}")
-    return {"queries": n, "civiccc_us": t_fast / n * 1e6, "baseline_us": t_slow / n * 1e6, "ratio": t_slow / t_fast}
+        raise SystemExit(
+            f"MISMATCH on query {i} {queries[i]}: civiccc {fast[i]!r} vs baseline {slow[i]!r}"
+        )
+    return {
+        "queries": n,
+        "civiccc_us": t_fast / n * 1e6,
+        "baseline_us": t_slow / n * 1e6,
+        "ratio": t_slow / t_fast,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
