@@ -105,30 +105,6 @@ def test_epoch_seconds_is_exactly_timestamp(naive: datetime, zone: str, fold: in
     assert epoch_seconds(at) == at.timestamp()  # from the memo
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    st.datetimes(
-        min_value=datetime(1965, 1, 1), max_value=datetime(2035, 12, 31), allow_imaginary=True
-    ),
-    st.sampled_from(ZONES),
-    st.sampled_from([0, 1]),
-)
-def test_route_sees_the_exact_instant(naive: datetime, zone: str, fold: int) -> None:
-    """route() turns `at` into exactly at.timestamp() (its inlined conversion included)."""
-    from zoneinfo import ZoneInfo
-
-    flow = load_flow(
-        {
-            "id": "t",
-            "nodes": {"entry": {"kind": "entry", "edges": {"next": "q"}}, "q": {"kind": "queue"}},
-        }
-    )
-    at = naive.replace(tzinfo=ZoneInfo(zone), fold=fold)
-    for _ in range(2):
-        decision = flow.route(None, at)
-        assert decision._explain[2] == at.timestamp()
-
-
 @pytest.mark.parametrize("zone", [*ZONES, "America/Santiago", "America/St_Johns"])
 def test_epoch_seconds_around_every_2025_transition(zone: str) -> None:
     """Every quarter hour of the DST seasons of 2025, both folds: exactly timestamp()."""

@@ -249,3 +249,35 @@ def test_compiled_equals_reference_with_calendars(doc: dict, batch: list) -> Non
 def test_city_hall_compiled_equals_reference(at: datetime, inputs: str) -> None:
     """The reference flow itself, at random instants of 2025."""
     assert CITY.route(CALLER, at, inputs) == reference_walk(CITY, CALLER, at, inputs)
+
+
+ZONES = ["UTC", "America/Vancouver", "Europe/Berlin", "Australia/Lord_Howe", "America/St_Johns"]
+SPECIAL = [
+    datetime(2025, 1, 27, 18, 7, 13, tzinfo=UTC),  # the water main break starts
+    datetime(2025, 1, 27, 18, 7, 12, 999_999, tzinfo=UTC),
+    datetime(2025, 3, 9, 10, 0, tzinfo=UTC),  # Vancouver's spring-forward night
+    datetime(2025, 11, 2, 9, 30, tzinfo=UTC),  # Vancouver's fall-back night
+    datetime(2025, 11, 15, 5, 29, 59, 999_999, tzinfo=UTC),  # the storm's last microsecond
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.datetimes(
+            min_value=datetime(2024, 12, 25),
+            max_value=datetime(2026, 1, 5),
+            allow_imaginary=True,
+            timezones=st.sampled_from([ZoneInfo(z) for z in ZONES]),
+        ),
+        st.sampled_from(SPECIAL).map(lambda t: t.astimezone(VAN)),
+        st.sampled_from(SPECIAL),
+    ),
+    st.sampled_from([0, 1]),
+    st.sampled_from(["", "1", "211", "2131", "99"]),
+)
+def test_any_zone_any_instant_like_reference(at: datetime, fold: int, inputs: str) -> None:
+    """Local-date lookups give the reference's decision in any zone, across DST and folds."""
+    at = at.replace(fold=fold)
+    for _ in range(2):  # cold, then from the memos
+        assert CITY.route(CALLER, at, inputs) == reference_walk(CITY, CALLER, at, inputs)

@@ -372,7 +372,7 @@ class Engine:
         caller_key = self._caller_key
         remember = self._remember
         run = self.run
-        explain = self.explain
+        explain_at = self.explain_at
         table_ok = self.table_ok
         new = _new
         cls = Decision
@@ -383,45 +383,40 @@ class Engine:
         # calendar state: 0 = no calendars, 1 = merged days inlined (changes are pushed),
         # 2 = ask the combined probe (it polls revisions)
         mode = 0 if not combined.probes else (1 if combined.pushed else 2)
-        cdays_get = combined._days.get
-        cbuild = combined._build
+        local_get = combined.local_days.get
+        local_day = combined.local_day
+        code_at = combined.code_at
 
         def route(caller: str | None, at: datetime, inputs: Any = "") -> Decision:
-            # epoch_seconds(at), inlined
             tz = at.tzinfo
             if tz is None or tz.__class__ not in fast_tz:
-                ts = ensure_aware(at, "at").timestamp()
-            else:
-                days = day_bases.get(tz)
-                if days is None:
-                    days = day_bases[tz] = {}
-                base = days.get(at.toordinal(), _ABSENT)
-                if base == _ABSENT:
-                    base = _day_base(at, days)
-                if base is None:
-                    ts = at.timestamp()
-                else:
-                    ts = (
-                        base
-                        + ((at.hour * 60 + at.minute) * 60 + at.second) * 1_000_000
-                        + at.microsecond
-                    ) / 1e6
+                ensure_aware(at, "at")
             if inputs.__class__ is not str or not table_ok:
                 if inputs.__class__ is not str:
                     inputs = tuple(inputs)  # the decision keeps them (for its trace)
-                out = run(caller, ts, inputs, False)
+                out = run(caller, epoch_seconds(at), inputs, False)
                 assert isinstance(out, Decision)
                 return out
-            if mode == 1:
-                day = ts // 86400.0
-                centry = cdays_get(day)
-                if centry is None:
-                    centry = cbuild(day)
-                tkey = (inputs, centry[1][bisect_right(centry[0], ts) - 1])
+            if mode == 1 and tz.__class__ in fast_tz:
+                # the calendars' state from the local date and time: one lookup, a bisection
+                # in integer microseconds, and no conversion to epoch seconds at all
+                lkey = (tz, at.toordinal())
+                lentry = local_get(lkey)
+                if lentry is None:
+                    days = day_bases.get(tz)
+                    if days is None:
+                        days = day_bases[tz] = {}
+                    base = days.get(lkey[1], _ABSENT)
+                    lentry = local_day(lkey, _day_base(at, days) if base == _ABSENT else base)
+                if lentry:
+                    us = ((at.hour * 60 + at.minute) * 60 + at.second) * 1_000_000 + at.microsecond
+                    tkey = (inputs, lentry[1][bisect_right(lentry[0], us) - 1])
+                else:  # a DST date
+                    tkey = (inputs, code_at(at.timestamp()))
             elif mode == 0:
                 tkey = (inputs, 0)
             else:
-                tkey = (inputs, time_code(ts))
+                tkey = (inputs, time_code(epoch_seconds(at)))
             entry = table_get(tkey)
             if entry is not None:
                 by_caller, fields = entry
@@ -435,9 +430,9 @@ class Engine:
                 if fields is not None:
                     d: Decision = new(cls)
                     d._fields = fields
-                    d._explain = (explain, caller, ts, inputs)
+                    d._explain = (explain_at, caller, at, inputs)
                     return d
-            out = run(caller, ts, inputs, False)
+            out = run(caller, epoch_seconds(at), inputs, False)
             assert isinstance(out, Decision)
             remember(tkey, entry, caller, out)
             return out
@@ -771,6 +766,12 @@ class Engine:
                 "the lines above explain the call as it would be routed now"
             )
         return lines
+
+    def explain_at(
+        self, caller: str | None, at: datetime, inputs: str | Sequence[str], path: tuple[str, ...]
+    ) -> list[str]:
+        """:meth:`explain` for an aware datetime."""
+        return self.explain(caller, at.timestamp(), inputs, path)
 
     def clear_memos(self) -> None:
         """Forget memoised classifications and calendar probes (for cold benchmarks)."""

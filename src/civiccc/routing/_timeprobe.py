@@ -225,6 +225,9 @@ class CombinedProbe:
         self.probes = probes
         self.memo_size = memo_size
         self._days: dict[float, tuple[list[float], list[int]]] = {}
+        #: (tzinfo, local date ordinal) -> (microseconds after local midnight at which the
+        #: combined code changes, codes), or False for a date whose UTC offset changes (DST)
+        self.local_days: dict[tuple[Any, int], Any] = {}
         self._codes: dict[tuple[int, ...], int] = {}
         self._cals = [p.cal for p in probes]
         self._revisions = tuple(c.revision for c in self._cals)
@@ -246,6 +249,7 @@ class CombinedProbe:
     def clear(self) -> None:
         """Forget the merged days (and the calendars' own probes)."""
         self._days.clear()
+        self.local_days.clear()
         for p in self.probes:
             p.clear()
         self._revisions = tuple(c.revision for c in self._cals)
@@ -271,6 +275,42 @@ class CombinedProbe:
             self._days.clear()
         entry = (starts, codes)
         self._days[day] = entry
+        return entry
+
+    def code_at(self, ts: float) -> int:
+        """The combined code at ``ts`` (building the UTC day when needed)."""
+        day = ts // DAY
+        entry = self._days.get(day)
+        if entry is None:
+            entry = self._build(day)
+        return entry[1][bisect_right(entry[0], ts) - 1]
+
+    def local_day(self, key: tuple[Any, int], base_us: int | None) -> Any:
+        """The combined codes of one local date, in microseconds after its midnight.
+
+        ``base_us`` is the UTC instant of the local midnight in microseconds, ``None`` when the
+        date's UTC offset changes (then the entry is ``False`` and callers use epoch seconds).
+        """
+        if base_us is None:
+            entry: Any = False
+        else:
+            lo = base_us / 1e6
+            hi = (base_us + 86_400_000_000) / 1e6
+            points: list[tuple[float, int]] = []
+            for day in {lo // DAY, hi // DAY}:
+                self.code_at(day * DAY)
+                starts, codes = self._days[day]
+                points.extend((s, c) for s, c in zip(starts, codes, strict=True) if lo < s < hi)
+            offsets = [0]
+            out = [self.code_at(lo)]
+            for s, c in sorted(points):
+                if c != out[-1]:
+                    offsets.append(round(s * 1e6) - base_us)
+                    out.append(c)
+            entry = (offsets, out)
+        if len(self.local_days) >= self.memo_size:
+            self.local_days.clear()
+        self.local_days[key] = entry
         return entry
 
     def function(self) -> Callable[[float], int]:
