@@ -358,8 +358,8 @@ def _builtin_kinds() -> dict[str, NodeKind]:
             labels=("emergency", "holiday", "closed", "open"),
             params={"calendar": _CAL, "scope": _SCOPE},
             doc=(
-                "All of the above in one node, with the precedence emergency > holiday > "
-                "closed > open (the calendar state's kind)."
+                "All of the above in one node: the calendar state's kind (the calendar "
+                "decides: emergency > closure/deviation > holiday > weekly hours)."
             ),
         ),
         NodeKind(
