@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
+
+from civiccc.errors import ConfigError
+from civiccc.routing import Decision
 
 CALLERS = [
     None,
@@ -203,3 +207,12 @@ def flows(draw: Any, time_kinds: tuple[str, ...] = (), calendars: tuple[str, ...
         "caller_lists": LISTS,
         "nodes": nodes,
     }
+
+
+def outcome(fn: Callable[[], Decision]) -> tuple[Any, ...]:
+    """A comparable summary of a routing result, or of the error it raised."""
+    try:
+        d = fn()
+    except ConfigError as exc:
+        return ("error", str(exc), exc.node, exc.path)
+    return ("ok", d.target, d.kind, d.priority, dict(d.variables), d.path, d.trace)

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from routing_strategies import calls, flows
+from routing_strategies import calls, flows, outcome
 
 from civiccc.errors import ConfigError
-from civiccc.routing import Decision, Flow, load_flow, reference_walk
+from civiccc.routing import Flow, load_flow, reference_walk
 
 AT = datetime(2025, 6, 2, 17, 30, tzinfo=UTC)
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def outcome(fn: Callable[[], Decision]) -> tuple[Any, ...]:
-    """A comparable summary of a routing result, or of the error it raised."""
-    try:
-        d = fn()
-    except ConfigError as exc:
-        return ("error", str(exc), exc.node, exc.path)
-    return ("ok", d.target, d.kind, d.priority, dict(d.variables), d.path, d.trace)
 
 
 def session_outcome(flow: Flow, caller: str | None, inputs: str | Sequence[str]) -> tuple[Any, ...]:

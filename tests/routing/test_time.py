@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from civiccc.routing import load_flow, reference_walk
 
 pytest.importorskip("civiccc.calendar")
 
-from conftest import EXAMPLES
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "flows"
 
 VAN = ZoneInfo("America/Vancouver")
 BER = ZoneInfo("Europe/Berlin")
@@ -208,8 +209,7 @@ def test_german_town_hall() -> None:
 
 # ----------------------------------------------------------------- generated flows and times
 
-from routing_strategies import calls, flows  # noqa: E402
-from test_equivalence import outcome  # noqa: E402
+from routing_strategies import calls, flows, outcome  # noqa: E402
 
 YEAR = z("2025-01-01T00:00:00Z").timestamp()
 instants = st.one_of(
