@@ -1,0 +1,1752 @@
+"""The one mutable queue engine: explicit events in, adapter commands and bus events out."""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import attrs
+
+from civiccc.clock import Clock, ensure_aware
+from civiccc.errors import (
+    ConfigError,
+    InvalidTransition,
+    NotFoundError,
+    PermissionDenied,
+    PolicyViolation,
+)
+from civiccc.events import Event, EventBus
+from civiccc.queues._messages import (
+    AgentStatusChanged,
+    AuditEntry,
+    CallLeft,
+    CallQueued,
+    Command,
+    CoverageChanged,
+)
+from civiccc.queues._spec import (
+    Action,
+    IdleBasis,
+    QueuesConfig,
+    QueueSpec,
+    Role,
+    Strategy,
+)
+from civiccc.queues._status import TRANSITIONS, AgentStatus, Presence
+
+__all__ = ["Kpis", "QueueEngine", "QueueStats"]
+
+_S = AgentStatus
+_READY = AgentStatus.READY
+
+# call states
+WAITING = "waiting"
+OFFERING = "offering"
+CONNECTED = "connected"
+_DONE = "done"
+
+
+class _Calendar(Protocol):
+    def is_open_ts(self, ts: float, scope: str | None = None) -> bool: ...
+
+    def next_open(self, t: datetime, scope: str | None = None) -> datetime | None: ...
+
+
+class _Agent:
+    __slots__ = (
+        "answered",
+        "blocked_until",
+        "call",
+        "id",
+        "idle_since",
+        "misses",
+        "presence",
+        "ready_since",
+        "reason",
+        "seq",
+        "since",
+        "spec",
+        "status",
+        "talk",
+        "time_in",
+        "token",
+    )
+
+    def __init__(self, spec: Any, seq: int) -> None:
+        self.id: str = spec.id
+        self.spec = spec
+        self.seq = seq
+        self.status = _S.LOGGED_OFF
+        self.reason: str | None = None
+        self.presence = Presence.AVAILABLE
+        self.idle_since = 0.0
+        self.ready_since = 0.0
+        self.since = 0.0
+        self.blocked_until = 0.0
+        self.misses = 0
+        self.token = 0
+        self.call: str | None = None
+        self.answered: dict[str, int] = {}
+        self.talk: dict[str, float] = {}
+        self.time_in: dict[str, float] = {}
+
+
+class _Membership:
+    __slots__ = ("active", "level", "roles", "temporary")
+
+    def __init__(self, level: int, roles: frozenset[Role], active: bool, temporary: bool) -> None:
+        self.level = level
+        self.roles = roles
+        self.active = active
+        self.temporary = temporary
+
+
+class _Call:
+    __slots__ = (
+        "agent",
+        "answered_at",
+        "arrived",
+        "attempts",
+        "callback",
+        "caller",
+        "consult",
+        "entered",
+        "excluded",
+        "gen",
+        "history",
+        "id",
+        "last_pos",
+        "offered",
+        "priority",
+        "queue",
+        "seq",
+        "skills",
+        "state",
+        "timeout_due",
+        "transfers",
+    )
+
+    def __init__(
+        self, cid: str, queue: str, priority: int, now: float, seq: int, caller: str | None
+    ) -> None:
+        self.id = cid
+        self.queue = queue
+        self.priority = priority
+        self.arrived = now
+        self.entered = now
+        self.seq = seq
+        self.state = WAITING
+        self.offered: list[str] = []
+        self.excluded: dict[str, float] = {}
+        self.agent: str | None = None
+        self.answered_at: float | None = None
+        self.history: list[list[Any]] = [["queued", now, queue]]
+        self.callback: str | None = None
+        self.attempts = 0
+        self.last_pos = -1
+        self.gen = 0
+        self.timeout_due = False
+        self.transfers = 0
+        self.consult: str | None = None
+        self.skills: dict[str, int] = {}
+        self.caller = caller
+
+
+class _Queue:
+    __slots__ = (
+        "aht",
+        "counters",
+        "gap_start",
+        "gaps",
+        "idle_heap",
+        "members",
+        "n_reachable",
+        "n_waiting",
+        "order",
+        "records",
+        "roster_pos",
+        "rr_last",
+        "spec",
+        "waiting",
+    )
+
+    def __init__(self, spec: QueueSpec) -> None:
+        self.spec = spec
+        self.members: dict[str, _Membership] = {}
+        self.order: list[str] = []
+        self.rr_last = -1
+        self.waiting: list[tuple[int, float, int, str]] = []
+        self.idle_heap: list[tuple[int, float, int, int, str]] = []
+        self.n_waiting = 0
+        self.n_reachable = 0
+        self.aht = spec.default_handle_time
+        self.counters: dict[str, int] = {}
+        self.records: list[list[Any]] = []
+        self.gap_start: float | None = None
+        self.gaps: list[list[float]] = []
+        self.roster_pos = 0
+
+
+@attrs.frozen(kw_only=True)
+class QueueStats:
+    """Real-time figures of one queue."""
+
+    queue: str
+    waiting: int
+    longest_wait: float
+    agents: Mapping[str, int]
+    reachable: int
+    estimated_wait: float
+
+
+@attrs.frozen(kw_only=True)
+class Kpis:
+    """Cumulative figures of one queue over a window (see docs/queues.md for definitions)."""
+
+    queue: str
+    offered: int
+    answered: int
+    abandoned: int
+    abandoned_short: int
+    service_level: float | None
+    service_level_with_abandons: float | None
+    asa: float | None
+    handle_time: float | None
+    occupancy: float | None
+    callbacks: int
+    overflow: int
+    timeout: int
+    no_agents: int
+    closed: int
+    transfers: int
+    unanswered_rate: float | None
+
+
+def _ts(t: datetime | float, what: str) -> float:
+    if isinstance(t, datetime):
+        return ensure_aware(t, what).timestamp()
+    return float(t)
+
+
+class QueueEngine:
+    """Hotline queues and agent presence, driven by explicit events.
+
+    Args:
+        config: The frozen :class:`QueuesConfig`.
+        clock: Where "now" comes from (``VirtualClock`` in tests and the simulator).
+        bus: Optional :class:`~civiccc.events.EventBus` for :class:`CallQueued`, :class:`CallLeft`,
+            :class:`AgentStatusChanged`, :class:`CoverageChanged` and :class:`AuditEntry`.
+        calendars: Calendars by id for queue opening hours (``cal.is_open_ts``).
+        rng: The ``random.Random`` used by the random strategy (never the global one).
+
+    Every event method first fires the timers that are due, so callers that only push events
+    see the same behaviour as callers that also call :meth:`advance`.
+    """
+
+    def __init__(
+        self,
+        config: QueuesConfig,
+        *,
+        clock: Clock,
+        bus: EventBus | None = None,
+        calendars: Mapping[str, _Calendar] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.bus = bus
+        self.calendars = dict(calendars or {})
+        self.rng = rng if rng is not None else random.Random(0)
+        self._stamp = getattr(clock, "timestamp", None)
+        self._seq = 0
+        self._tseq = 0
+        self._call_no = 0
+        self._now = self._clock_ts()
+        self._agents: dict[str, _Agent] = {}
+        self._queues: dict[str, _Queue] = {}
+        self._calls: dict[str, _Call] = {}
+        self._timers: list[tuple[float, int, str, str, str, int]] = []
+        self._out: list[Command] = []
+        self._handovers: dict[str, dict[str, Any]] = {}
+        self.audit: list[AuditEntry] = []
+        for qid in config.queues:
+            cal = config.queues[qid].calendar
+            if cal is not None and cal not in self.calendars:
+                msg = f"calendar {cal!r} not given to the engine"
+                raise ConfigError(msg, path=f"queues.{qid}.calendar", node=qid)
+        for i, spec in enumerate(config.agents.values()):
+            self._agents[spec.id] = _Agent(spec, i)
+        for qspec in config.queues.values():
+            q = _Queue(qspec)
+            for m in qspec.members:
+                q.members[m.agent] = _Membership(m.level, m.roles, not m.paused, False)
+                q.order.append(m.agent)
+            self._queues[qspec.id] = q
+        self._agent_queues: dict[str, list[str]] = {a: [] for a in self._agents}
+        for qid, q in self._queues.items():
+            for a in q.members:
+                self._agent_queues[a].append(qid)
+
+    # ------------------------------------------------------------------ time and timers
+    def _clock_ts(self) -> float:
+        if self._stamp is not None:
+            return float(self._stamp())
+        return self.clock.now().timestamp()
+
+    def _sync(self) -> float:
+        now = self._clock_ts()
+        if self._timers and self._timers[0][0] <= now:
+            self._fire(now)
+        self._now = now
+        return now
+
+    def next_timer(self) -> float | None:
+        """Epoch seconds of the next pending timer (``None``: nothing scheduled).
+
+        Stale timers (e.g. a ring timeout of a call already answered) are discarded first.
+        """
+        timers = self._timers
+        while timers and not self._timer_live(timers[0]):
+            heapq.heappop(timers)
+        return timers[0][0] if timers else None
+
+    def advance(self, now: datetime | float | None = None) -> int:
+        """Fire every timer due at or before ``now`` (default: the clock); return how many."""
+        t = self._clock_ts() if now is None else _ts(now, "now")
+        n = self._fire(t)
+        self._now = max(self._now, t)
+        return n
+
+    def _timer(self, when: float, kind: str, a: str, b: str = "", token: int = 0) -> None:
+        self._tseq += 1
+        heapq.heappush(self._timers, (when, self._tseq, kind, a, b, token))
+
+    def _timer_live(self, t: tuple[float, int, str, str, str, int]) -> bool:
+        _, _, kind, a, b, token = t
+        if kind == "ring":
+            c = self._calls.get(a)
+            return c is not None and c.state == OFFERING and b in c.offered and c.gen == token
+        if kind == "wrap":
+            ag = self._agents[a]
+            return ag.status == _S.WRAP_UP and ag.token == token
+        if kind in ("max_wait", "recheck", "cb_offer"):
+            c = self._calls.get(a)
+            return c is not None and c.state in (WAITING, OFFERING) and c.queue == b
+        if kind == "cb_retry":
+            return a in self._calls
+        if kind == "handover":
+            return self._handovers.get(a, {}).get("state") == "accepted"
+        return True  # unblock
+
+    def _fire(self, now: float) -> int:
+        n = 0
+        timers = self._timers
+        while timers and timers[0][0] <= now:
+            entry = heapq.heappop(timers)
+            if not self._timer_live(entry):
+                continue
+            when, _, kind, a, b, _token = entry
+            self._now = when
+            n += 1
+            if kind == "ring":
+                self._no_answer(self._calls[a], self._agents[b], counted=True)
+            elif kind == "wrap":
+                self._set(self._agents[a], "wrap_up_end")
+                self._agent_freed(self._agents[a])
+            elif kind == "max_wait":
+                c = self._calls[a]
+                if c.state == OFFERING:
+                    c.timeout_due = True  # decided when the ringing ends (FreeSWITCH)
+                else:
+                    self._leave_by_action(c, "timeout", self._queues[b].spec.timeout)
+            elif kind == "recheck" or kind == "unblock":
+                self._dispatch(self._queues[b] if b else None, a if kind == "unblock" else None)
+            elif kind == "cb_offer":
+                c = self._calls[a]
+                if c.callback is None:
+                    self._cmd("offer_callback", call=c.id, queue=c.queue)
+            elif kind == "cb_retry":
+                self._callback_retry(self._calls[a])
+            elif kind == "handover":
+                self._revert_handover(a)
+        return n
+
+    # ------------------------------------------------------------------ outputs
+    def _cmd(self, kind: str, **kw: Any) -> None:
+        self._out.append(Command(kind, self._now, **kw))
+
+    def drain(self) -> list[Command]:
+        """Return and forget the commands emitted since the last call."""
+        out, self._out = self._out, []
+        return out
+
+    def _publish(self, etype: type[Event], **kw: Any) -> None:
+        bus = self.bus
+        if bus is not None and bus.has_subscribers(etype):
+            bus.publish(etype(at=_dt_of(self._now), **kw))
+
+    def _audit(self, actor: str, action: str, target: str, detail: str = "") -> None:
+        entry = AuditEntry(
+            at=_dt_of(self._now), actor=actor, action=action, target=target, detail=detail
+        )
+        self.audit.append(entry)
+        if self.bus is not None:
+            self.bus.publish(entry)
+
+    # ------------------------------------------------------------------ lookups
+    def _agent(self, agent: str) -> _Agent:
+        try:
+            return self._agents[agent]
+        except KeyError:
+            raise NotFoundError(f"unknown agent {agent!r}") from None
+
+    def _queue(self, queue: str) -> _Queue:
+        try:
+            return self._queues[queue]
+        except KeyError:
+            raise NotFoundError(f"unknown queue {queue!r}") from None
+
+    def _call(self, call: str) -> _Call:
+        try:
+            return self._calls[call]
+        except KeyError:
+            raise NotFoundError(f"unknown or finished call {call!r}") from None
+
+    # ------------------------------------------------------------------ agent status core
+    def _set(self, ag: _Agent, event: str, reason: str | None = None) -> None:
+        old = ag.status
+        new = TRANSITIONS.get((old, event))
+        if new is None:
+            raise InvalidTransition("agent", str(old), event, ag.id)
+        now = self._now
+        ag.time_in[old] = ag.time_in.get(old, 0.0) + (now - ag.since)
+        ag.since = now
+        ag.status = new
+        ag.reason = reason if new == _S.PAUSED else None
+        if old == _READY or new == _READY:
+            ag.token += 1
+        if new == _READY:
+            ag.ready_since = now
+        was = old != _S.LOGGED_OFF and old != _S.PAUSED
+        is_ = new != _S.LOGGED_OFF and new != _S.PAUSED
+        if was != is_:
+            for qid in self._agent_queues[ag.id]:
+                q = self._queues[qid]
+                if q.members[ag.id].active:
+                    self._reach(q, 1 if is_ else -1)
+        if new == _READY:
+            self._index_agent(ag)
+        bus = self.bus
+        if bus is not None and bus.has_subscribers(AgentStatusChanged):
+            bus.publish(
+                AgentStatusChanged(
+                    at=_dt_of(now), agent=ag.id, old=str(old), new=str(new), reason=reason
+                )
+            )
+
+    def _index_agent(self, ag: _Agent) -> None:
+        key = ag.idle_since
+        tok = ag.token
+        for qid in self._agent_queues[ag.id]:
+            q = self._queues[qid]
+            m = q.members[ag.id]
+            if m.active and q.spec.strategy is Strategy.LONGEST_IDLE:
+                k = ag.ready_since if q.spec.idle_basis is IdleBasis.READY_SINCE else key
+                heapq.heappush(q.idle_heap, (m.level, k, ag.seq, tok, ag.id))
+
+    def _reach(self, q: _Queue, delta: int) -> None:
+        before = q.n_reachable
+        q.n_reachable = after = before + delta
+        cov = q.spec.coverage
+        if cov is not None:
+            k = cov.min_reachable
+            if before >= k > after:
+                q.gap_start = self._now
+                self._publish(
+                    CoverageChanged, queue=q.spec.id, reachable=after, required=k, ok=False
+                )
+                self._escalate(q)
+            elif before < k <= after and q.gap_start is not None:
+                q.gaps.append([q.gap_start, self._now])
+                q.gap_start = None
+                self._publish(
+                    CoverageChanged, queue=q.spec.id, reachable=after, required=k, ok=True
+                )
+        if (
+            after == 0
+            and delta < 0
+            and q.spec.no_agents is not None
+            and q.spec.no_agents_apply_to == "all"
+        ):
+            for c in self._waiting_calls(q):
+                self._leave_by_action(c, "no_agents", q.spec.no_agents)
+
+    def _escalate(self, q: _Queue) -> None:
+        cov = q.spec.coverage
+        assert cov is not None
+        roster = cov.roster
+        for i in range(len(roster)):
+            aid = roster[(q.roster_pos + i) % len(roster)]
+            if self._agents[aid].status == _S.LOGGED_OFF:
+                q.roster_pos = (q.roster_pos + i + 1) % len(roster)
+                self._cmd("escalate", queue=q.spec.id, agent=aid, present=q.spec.number)
+                return
+        if cov.fallback:
+            self._cmd("escalate", queue=q.spec.id, data=cov.fallback, present=q.spec.number)
+
+    def _check_coverage(self, ag: _Agent, queues: list[str], by: str | None, what: str) -> None:
+        """Refuse (or warn about) a change that takes ``ag`` out of ``queues``."""
+        for qid in queues:
+            q = self._queues[qid]
+            cov = q.spec.coverage
+            m = q.members.get(ag.id)
+            if cov is None or m is None or not m.active:
+                continue
+            if ag.status in (_S.LOGGED_OFF, _S.PAUSED):
+                continue
+            if q.n_reachable - 1 < cov.min_reachable:
+                text = (
+                    f"{what} of {ag.id!r} would leave queue {qid!r} with "
+                    f"{q.n_reachable - 1} reachable member(s), fewer than {cov.min_reachable}"
+                )
+                if cov.mode == "refuse":
+                    raise PolicyViolation(text)
+                self._audit(by or ag.id, "coverage_warning", qid, text)
+
+    # ------------------------------------------------------------------ agent API
+    def login(
+        self, agent: str, *, paused: bool = False, via: str = "app", by: str | None = None
+    ) -> None:
+        """Log ``agent`` in (ready, or paused when ``paused``). Fewest-calls/talk counters reset."""
+        self._sync()
+        ag = self._agent(agent)
+        self._set(ag, "login_paused" if paused else "login", "login paused" if paused else None)
+        ag.answered.clear()
+        ag.talk.clear()
+        ag.misses = 0
+        if by is not None or via != "app":
+            self._audit(by or agent, "login", agent, via)
+        if not paused:
+            self._agent_freed(ag)
+
+    def logout(self, agent: str, *, via: str = "app", by: str | None = None) -> None:
+        """Log ``agent`` out; refused (PolicyViolation) or warned when it breaks coverage."""
+        self._sync()
+        ag = self._agent(agent)
+        if (ag.status, "logout") not in TRANSITIONS:
+            raise InvalidTransition("agent", str(ag.status), "logout", agent)
+        self._check_coverage(ag, self._agent_queues[agent], by, "logout")
+        self._set(ag, "logout")
+        if by is not None or via != "app":
+            self._audit(by or agent, "logout", agent, via)
+
+    def pause(self, agent: str, reason: str = "break", *, by: str | None = None) -> None:
+        """Put ``agent`` on break with a reason (from ready, wrap-up or an earlier pause)."""
+        self._sync()
+        ag = self._agent(agent)
+        if (ag.status, "pause") not in TRANSITIONS:
+            raise InvalidTransition("agent", str(ag.status), "pause", agent)
+        self._check_coverage(ag, self._agent_queues[agent], by, "pause")
+        self._set(ag, "pause", reason)
+
+    def resume(self, agent: str) -> None:
+        """End a pause: the agent becomes ready."""
+        self._sync()
+        ag = self._agent(agent)
+        self._set(ag, "resume")
+        ag.misses = 0
+        self._agent_freed(ag)
+
+    def start_wrap_up(self, agent: str) -> None:
+        """Start follow-up by hand (no timer: it lasts until :meth:`end_wrap_up`)."""
+        self._sync()
+        ag = self._agent(agent)
+        self._set(ag, "wrap_up_start")
+
+    def end_wrap_up(self, agent: str) -> None:
+        """End follow-up (early, or a manual one)."""
+        self._sync()
+        ag = self._agent(agent)
+        self._set(ag, "wrap_up_end")
+        self._agent_freed(ag)
+
+    def other_call(self, agent: str, *, active: bool) -> None:
+        """The agent starts (``active=True``) or ends a non-queue call; busy agents are skipped."""
+        self._sync()
+        ag = self._agent(agent)
+        self._set(ag, "other_call_start" if active else "other_call_end")
+        if not active:
+            self._agent_freed(ag)
+
+    def set_presence(self, agent: str, presence: Presence | str) -> None:
+        """Feed the external presence; coupled agents follow it (see docs)."""
+        self._sync()
+        ag = self._agent(agent)
+        try:
+            p = Presence(presence)
+        except ValueError:
+            raise ConfigError(
+                f"unknown presence {presence!r}", path="presence", value=presence
+            ) from None
+        ag.presence = p
+        if ag.spec.presence_coupled:
+            st = ag.status
+            if p is Presence.OFFLINE and (st, "logout") in TRANSITIONS:
+                self._set(ag, "logout")
+            elif p in (Presence.DND, Presence.AWAY, Presence.BUSY) and st in (_READY, _S.WRAP_UP):
+                self._set(ag, "pause", f"presence:{p}")
+            elif (
+                p is Presence.AVAILABLE
+                and st == _S.PAUSED
+                and (ag.reason or "").startswith("presence:")
+            ):
+                self._set(ag, "resume")
+            elif p is Presence.AVAILABLE and st == _S.LOGGED_OFF:
+                self._set(ag, "login")
+        if p is Presence.AVAILABLE and ag.status == _READY:
+            self._agent_freed(ag)
+
+    def feature_code(self, number: str, code: str) -> str:
+        """Log in/out or pause by phone: ``code`` dialled from the agent's ``number``.
+
+        Returns the agent id. Unknown numbers raise NotFoundError, unknown codes ConfigError.
+        """
+        action = self.config.feature_codes.get(code)
+        if action is None:
+            raise ConfigError(f"unknown feature code {code!r}", path="feature_codes", value=code)
+        for ag in self._agents.values():
+            if any(c.number == number for c in ag.spec.contacts):
+                break
+        else:
+            raise NotFoundError("no agent has this number")
+        if action == "login":
+            self.login(ag.id, via="phone")
+        elif action == "logout":
+            self.logout(ag.id, via="phone")
+        elif action == "pause":
+            self.pause(ag.id, "phone")
+        else:
+            self.resume(ag.id)
+        return ag.id
+
+    def _agent_freed(self, ag: _Agent) -> None:
+        if ag.status != _READY:
+            return
+        qs = self._agent_queues[ag.id]
+        if len(qs) == 1:
+            q = self._queues[qs[0]]
+            if q.n_waiting:
+                self._dispatch(q, None)
+            return
+        # queues with waiting calls, best head call first
+        heads = []
+        for qid in qs:
+            q = self._queues[qid]
+            if q.n_waiting and q.members[ag.id].active:
+                h = self._head(q)
+                if h is not None:
+                    heads.append((h[0], h[1], h[2], qid))
+        heads.sort()
+        for *_, qid in heads:
+            if ag.status != _READY:
+                break
+            self._dispatch(self._queues[qid], None)
+
+    # ------------------------------------------------------------------ team rules
+    def _require(self, actor: str, queue: str, roles: tuple[Role, ...], what: str) -> _Queue:
+        q = self._queue(queue)
+        m = q.members.get(actor)
+        if m is None or not any(r in m.roles for r in roles):
+            need = " or ".join(r.value for r in roles)
+            raise PermissionDenied(f"{actor!r} may not {what} on queue {queue!r} (needs {need})")
+        return q
+
+    def set_availability(self, actor: str, agent: str, queue: str, *, active: bool) -> None:
+        """Opt ``agent`` in/out of ``queue`` (by themself, or by a team leader of the queue)."""
+        self._sync()
+        q = self._queue(queue)
+        if actor != agent:
+            self._require(actor, queue, (Role.TEAM_LEADER,), "set availability")
+        if agent not in q.members:
+            raise NotFoundError(f"{agent!r} is not a member of queue {queue!r}")
+        ag = self._agent(agent)
+        if not active:
+            self._check_coverage(ag, [queue], actor, "opt-out")
+        self._set_active(q, ag, active)
+        self._audit(actor, "set_availability", f"{queue}/{agent}", "in" if active else "out")
+
+    def _set_active(self, q: _Queue, ag: _Agent, active: bool) -> None:
+        m = q.members[ag.id]
+        if m.active == active:
+            return
+        m.active = active
+        if ag.status not in (_S.LOGGED_OFF, _S.PAUSED):
+            self._reach(q, 1 if active else -1)
+        if active and ag.status == _READY:
+            ag.token += 1
+            self._index_agent(ag)
+            self._agent_freed(ag)
+
+    def set_order(self, actor: str, queue: str, order: list[str]) -> None:
+        """Set the linear / round-robin order (team leaders only)."""
+        self._sync()
+        q = self._require(actor, queue, (Role.TEAM_LEADER,), "set the order")
+        if sorted(order) != sorted(q.order):
+            raise ConfigError(
+                "order must list exactly the queue's members",
+                path=f"queues.{queue}.order",
+                value=order,
+            )
+        q.order = list(order)
+        self._audit(actor, "set_order", queue, ",".join(order))
+
+    def add_member(
+        self, actor: str, queue: str, agent: str, *, level: int = 1, paused: bool = True
+    ) -> None:
+        """Add ``agent`` to ``queue`` (paused by default, i.e. opted out); team leaders only."""
+        self._sync()
+        q = self._require(actor, queue, (Role.TEAM_LEADER,), "add members")
+        ag = self._agent(agent)
+        if agent in q.members:
+            raise ConfigError(f"{agent!r} is already a member", path=f"queues.{queue}.members")
+        self._add_membership(q, ag, level, frozenset({Role.MEMBER}), temporary=False)
+        if not paused:
+            self._set_active(q, ag, True)
+        self._audit(actor, "add_member", f"{queue}/{agent}", "paused" if paused else "active")
+
+    def _add_membership(
+        self, q: _Queue, ag: _Agent, level: int, roles: frozenset[Role], temporary: bool
+    ) -> None:
+        q.members[ag.id] = _Membership(level, roles, False, temporary)
+        q.order.append(ag.id)
+        self._agent_queues[ag.id].append(q.spec.id)
+
+    def _remove_membership(self, q: _Queue, ag: _Agent) -> None:
+        self._set_active(q, ag, False)
+        del q.members[ag.id]
+        q.order.remove(ag.id)
+        self._agent_queues[ag.id].remove(q.spec.id)
+
+    def hand_over(self, agent: str, queue: str, to: str, until: datetime | float) -> str:
+        """Offer ``agent``'s availability on ``queue`` to ``to`` until ``until``; returns its id."""
+        self._sync()
+        q = self._queue(queue)
+        self._agent(to)
+        if agent not in q.members:
+            raise NotFoundError(f"{agent!r} is not a member of queue {queue!r}")
+        end = _ts(until, "until")
+        if end <= self._now:
+            raise ConfigError("a hand-over must end in the future", path="until", value=until)
+        hid = f"ho{len(self._handovers) + 1}"
+        self._handovers[hid] = {
+            "id": hid,
+            "agent": agent,
+            "queue": queue,
+            "to": to,
+            "until": end,
+            "state": "pending",
+            "added": False,
+        }
+        self._audit(agent, "hand_over", f"{queue}/{to}", hid)
+        return hid
+
+    def respond_hand_over(self, handover: str, by: str, *, accept: bool) -> None:
+        """The colleague accepts or declines a pending hand-over."""
+        self._sync()
+        h = self._handovers.get(handover)
+        if h is None:
+            raise NotFoundError(f"unknown hand-over {handover!r}")
+        if by != h["to"]:
+            raise PermissionDenied(f"{by!r} may not answer a hand-over addressed to {h['to']!r}")
+        if h["state"] != "pending":
+            raise InvalidTransition(
+                "handover", h["state"], "accept" if accept else "decline", handover
+            )
+        q = self._queues[h["queue"]]
+        if not accept:
+            h["state"] = "declined"
+            self._audit(by, "decline_hand_over", handover)
+            return
+        giver, taker = self._agents[h["agent"]], self._agents[h["to"]]
+        if taker.id not in q.members:
+            self._add_membership(
+                q, taker, q.members[giver.id].level, frozenset({Role.MEMBER}), temporary=True
+            )
+            h["added"] = True
+        self._set_active(q, taker, True)
+        self._set_active(q, giver, False)
+        h["state"] = "accepted"
+        self._timer(h["until"], "handover", handover)
+        self._audit(by, "accept_hand_over", handover)
+
+    def _revert_handover(self, hid: str) -> None:
+        h = self._handovers[hid]
+        q = self._queues[h["queue"]]
+        giver, taker = self._agents[h["agent"]], self._agents[h["to"]]
+        self._set_active(q, giver, True)
+        if h["added"]:
+            self._remove_membership(q, taker)
+        else:
+            self._set_active(q, taker, False)
+        h["state"] = "reverted"
+        self._audit("system", "revert_hand_over", hid)
+
+    def handovers(self) -> list[dict[str, Any]]:
+        """All hand-overs with their state (pending, accepted, declined, reverted)."""
+        return [dict(h) for h in self._handovers.values()]
+
+    def coverage_gaps(
+        self, queue: str, start: datetime | float, end: datetime | float
+    ) -> list[tuple[float, float]]:
+        """Intervals (epoch seconds) within ``[start, end)`` when the coverage rule was broken."""
+        q = self._queue(queue)
+        a, b = _ts(start, "start"), _ts(end, "end")
+        gaps = list(q.gaps)
+        if q.gap_start is not None:
+            gaps.append([q.gap_start, max(self._now, q.gap_start)])
+        out = []
+        for s, e in gaps:
+            s2, e2 = max(s, a), min(e, b)
+            if s2 < e2:
+                out.append((s2, e2))
+        return out
+
+    # ------------------------------------------------------------------ calls API
+    def arrive(
+        self,
+        queue: str,
+        *,
+        call: str | None = None,
+        priority: int = 3,
+        caller: str | None = None,
+        skills: Mapping[str, int] | None = None,
+    ) -> str:
+        """A call enters ``queue``; returns its id. Priority 1 (very high) .. 5, 3 = normal."""
+        now = self._sync()
+        q = self._queues.get(queue)
+        if q is None:
+            raise NotFoundError(f"unknown queue {queue!r}")
+        if call is None:
+            self._call_no += 1
+            call = f"c{self._call_no}"
+        elif call in self._calls:
+            raise ConfigError(f"call {call!r} is already in the engine", path="call", value=call)
+        self._seq += 1
+        c = _Call(call, queue, priority, now, self._seq, caller)
+        if skills:
+            c.skills = dict(skills)
+        self._calls[call] = c
+        self._enter(q, c, new=True)
+        return call
+
+    def _enter(self, q: _Queue, c: _Call, *, new: bool) -> None:
+        spec = q.spec
+        now = self._now
+        q.counters["offered"] = q.counters.get("offered", 0) + 1
+        if spec.calendar is not None and not self.calendars[spec.calendar].is_open_ts(now):
+            self._leave_by_action(c, "closed", spec.closed, waiting=False)
+            return
+        if spec.max_waiting is not None and q.n_waiting >= spec.max_waiting:
+            self._leave_by_action(c, "overflow", spec.overflow, waiting=False)
+            return
+        if spec.no_agents is not None and q.n_reachable == 0:
+            self._leave_by_action(c, "no_agents", spec.no_agents, waiting=False)
+            return
+        c.state = WAITING
+        q.n_waiting += 1
+        heapq.heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))
+        if spec.max_wait is not None:
+            self._timer(c.entered + spec.max_wait, "max_wait", c.id, spec.id)
+        for w in spec.level_waits:
+            self._timer(c.entered + w, "recheck", c.id, spec.id)
+        if c.skills:
+            for w in spec.skill_relax:
+                self._timer(c.entered + w, "recheck", c.id, spec.id)
+        cb = spec.callback
+        if cb is not None and c.callback is None and new:
+            if cb.after_wait is not None:
+                self._timer(c.entered + cb.after_wait, "cb_offer", c.id, spec.id)
+            offer = (cb.calls_waiting is not None and q.n_waiting - 1 >= cb.calls_waiting) or (
+                cb.calls_per_agent is not None
+                and (q.n_waiting - 1) / max(1, self._ready_count(q)) >= cb.calls_per_agent
+            )
+            if offer:
+                self._cmd("offer_callback", call=c.id, queue=spec.id)
+        bus = self.bus
+        if bus is not None and bus.has_subscribers(CallQueued):
+            bus.publish(
+                CallQueued(
+                    at=_dt_of(now),
+                    call=c.id,
+                    queue=spec.id,
+                    priority=c.priority,
+                    position=self.position(c.id),
+                )
+            )
+        self._dispatch(q, None)
+
+    def _ready_count(self, q: _Queue) -> int:
+        return sum(1 for a, m in q.members.items() if m.active and self._agents[a].status == _READY)
+
+    def _head(self, q: _Queue) -> tuple[int, float, int, str] | None:
+        w = q.waiting
+        calls = self._calls
+        while w:
+            h = w[0]
+            c = calls.get(h[3])
+            if c is not None and c.state == WAITING and c.queue == q.spec.id and c.seq == h[2]:
+                return h
+            heapq.heappop(w)
+        return None
+
+    def _waiting_calls(self, q: _Queue) -> list[_Call]:
+        out = []
+        for h in sorted(q.waiting):
+            c = self._calls.get(h[3])
+            if c is not None and c.state == WAITING and c.queue == q.spec.id and c.seq == h[2]:
+                out.append(c)
+        return out
+
+    def answer(self, call: str, agent: str) -> None:
+        """``agent`` accepts the offered ``call`` (first answer wins with ring all)."""
+        self._sync()
+        c = self._call(call)
+        ag = self._agent(agent)
+        if c.state != OFFERING or agent not in c.offered:
+            raise InvalidTransition("call", c.state, "answer", call)
+        self._set(ag, "answer")
+        ag.misses = 0
+        ag.call = call
+        q = self._queues[c.queue]
+        for other in c.offered:
+            if other != agent:
+                oa = self._agents[other]
+                self._set(oa, "cancel")
+                self._cmd("stop_ringing", call=call, agent=other, queue=c.queue)
+                self._agent_freed(oa)
+        c.offered = []
+        c.state = CONNECTED
+        c.agent = agent
+        c.answered_at = self._now
+        c.timeout_due = False
+        c.history.append(["answered", self._now, agent])
+        ag.answered[c.queue] = ag.answered.get(c.queue, 0) + 1
+        q.counters["answered"] = q.counters.get("answered", 0) + 1
+        self._cmd("connect", call=call, agent=agent, queue=c.queue, present=q.spec.number)
+        if c.callback is not None:
+            c.attempts += 1
+            self._cmd(
+                "dial_callback",
+                call=call,
+                agent=agent,
+                queue=c.queue,
+                present=q.spec.number,
+                data=c.callback,
+            )
+        self._release_consult(c)
+
+    def _release_consult(self, c: _Call) -> None:
+        """A consulted transfer is complete (or failed): the consulting agent leaves the call."""
+        if c.consult is None:
+            return
+        agent, _, queue = c.consult.partition("@")
+        c.consult = None
+        ag = self._agents[agent]
+        if ag.status == _S.ON_QUEUE_CALL:
+            self._agent_call_end(ag, self._queues.get(queue))
+
+    def reject(self, call: str, agent: str) -> None:
+        """``agent`` declines the offered ``call``: not re-offered to them for ``reject_delay``."""
+        self._sync()
+        c = self._call(call)
+        ag = self._agent(agent)
+        if c.state != OFFERING or agent not in c.offered:
+            raise InvalidTransition("call", c.state, "reject", call)
+        delay = self._queues[c.queue].spec.reject_delay
+        c.excluded[agent] = self._now + delay
+        if delay > 0:
+            self._timer(self._now + delay, "recheck", c.id, c.queue)
+        self._release_offer(c, ag, "reject")
+
+    def busy(self, call: str, agent: str) -> None:
+        """The agent's device reported busy: skipped, not counted as a miss."""
+        self._sync()
+        c = self._call(call)
+        ag = self._agent(agent)
+        if c.state != OFFERING or agent not in c.offered:
+            raise InvalidTransition("call", c.state, "busy", call)
+        delay = self._queues[c.queue].spec.no_answer_delay
+        if delay > 0:
+            ag.blocked_until = self._now + delay
+            self._timer(ag.blocked_until, "unblock", ag.id)
+        self._release_offer(c, ag, "no_answer")
+
+    def no_answer(self, call: str, agent: str) -> None:
+        """The adapter reports that ``agent`` did not answer (the ring timer does the same)."""
+        self._sync()
+        c = self._call(call)
+        ag = self._agent(agent)
+        if c.state != OFFERING or agent not in c.offered:
+            raise InvalidTransition("call", c.state, "no_answer", call)
+        self._no_answer(c, ag, counted=True)
+
+    def _no_answer(self, c: _Call, ag: _Agent, *, counted: bool) -> None:
+        spec = self._queues[c.queue].spec
+        ag.misses += 1
+        self._cmd("stop_ringing", call=c.id, agent=ag.id, queue=c.queue)
+        if spec.max_no_answer and ag.misses >= spec.max_no_answer:
+            c.offered.remove(ag.id)
+            self._set(ag, "auto_pause", "no answer")
+            self._after_offer(c)
+            return
+        if spec.no_answer_delay > 0:
+            ag.blocked_until = self._now + spec.no_answer_delay
+            self._timer(ag.blocked_until, "unblock", ag.id)
+        if spec.strategy is not Strategy.RING_ALL and spec.reject_delay > 0:
+            # the same call is not offered to the same agent again at once
+            c.excluded[ag.id] = self._now + spec.reject_delay
+            self._timer(self._now + spec.reject_delay, "recheck", c.id, c.queue)
+        self._release_offer(c, ag, "no_answer", stop=False)
+
+    def _release_offer(self, c: _Call, ag: _Agent, event: str, *, stop: bool = True) -> None:
+        c.offered.remove(ag.id)
+        if stop:
+            self._cmd("stop_ringing", call=c.id, agent=ag.id, queue=c.queue)
+        self._set(ag, event)
+        self._after_offer(c)
+        self._agent_freed(ag)
+
+    def _after_offer(self, c: _Call) -> None:
+        if c.offered or c.state != OFFERING:
+            return
+        q = self._queues[c.queue]
+        if c.timeout_due:
+            self._leave_by_action(c, "timeout", q.spec.timeout, waiting=False)
+            return
+        c.state = WAITING
+        c.gen += 1
+        q.n_waiting += 1
+        heapq.heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))
+        self._dispatch(q, None)
+
+    def end(self, call: str) -> None:
+        """The call ends: a connected call finishes (agent to wrap-up), a waiting one abandons."""
+        self._sync()
+        c = self._call(call)
+        if c.state == CONNECTED:
+            ag = self._agents[c.agent] if c.agent else None
+            q = self._queues[c.queue]
+            talk = self._now - (c.answered_at or self._now)
+            self._record(q, c, "answered", talk=talk)
+            del self._calls[call]
+            c.state = _DONE
+            if ag is not None and ag.status == _S.ON_QUEUE_CALL:
+                ag.talk[q.spec.id] = ag.talk.get(q.spec.id, 0.0) + talk
+                self._agent_call_end(ag, q)
+            return
+        self.abandon(call)
+
+    def _agent_call_end(self, ag: _Agent, q: _Queue | None) -> None:
+        ag.idle_since = self._now
+        ag.call = None
+        wrap = q.spec.wrap_up if q is not None else 0.0
+        if wrap > 0:
+            self._set(ag, "end_call")
+            self._timer(self._now + wrap, "wrap", ag.id, "", ag.token)
+        else:
+            self._set(ag, "end_call_no_wrap")
+            self._agent_freed(ag)
+
+    def abandon(self, call: str) -> None:
+        """The caller hangs up before being connected."""
+        self._sync()
+        c = self._call(call)
+        if c.state == CONNECTED:
+            raise InvalidTransition("call", c.state, "abandon", call)
+        if c.callback is not None:
+            raise InvalidTransition("call", "callback", "abandon", call)
+        q = self._queues[c.queue]
+        self._drop(c, q)
+        self._record(q, c, "abandoned")
+        self._publish(
+            CallLeft, call=c.id, queue=q.spec.id, outcome="abandoned", waited=self._now - c.entered
+        )
+
+    def _drop(self, c: _Call, q: _Queue) -> None:
+        """Take ``c`` out of the engine (waiting or ringing)."""
+        if c.state == WAITING:
+            q.n_waiting -= 1
+        elif c.state == OFFERING:
+            for a in c.offered:
+                ag = self._agents[a]
+                self._set(ag, "cancel")
+                self._cmd("stop_ringing", call=c.id, agent=a, queue=q.spec.id)
+            offered, c.offered = c.offered, []
+            for a in offered:
+                self._agent_freed(self._agents[a])
+        c.state = _DONE
+        self._calls.pop(c.id, None)
+        self._release_consult(c)
+
+    def _leave_by_action(
+        self, c: _Call, reason: str, action: Action, *, waiting: bool = True
+    ) -> None:
+        q = self._queues[c.queue]
+        if waiting:
+            self._drop(c, q)
+        else:
+            c.state = _DONE
+            self._calls.pop(c.id, None)
+        self._record(q, c, reason)
+        self._publish(
+            CallLeft, call=c.id, queue=q.spec.id, outcome=reason, waited=self._now - c.entered
+        )
+        if action.kind == "queue" and action.target is not None:
+            self._move(c, action.target, reason)
+            return
+        self._cmd(
+            "action",
+            call=c.id,
+            queue=q.spec.id,
+            present=q.spec.number,
+            data={
+                "reason": reason,
+                "kind": action.kind,
+                "target": action.target,
+                "message": action.message,
+            },
+        )
+
+    def _move(self, c: _Call, target: str, why: str) -> None:
+        q2 = self._queue(target)
+        c.history.append([why, self._now, target])
+        c.queue = target
+        c.entered = self._now
+        c.offered = []
+        c.excluded = {}
+        c.agent = None
+        c.answered_at = None
+        c.timeout_due = False
+        self._seq += 1
+        c.seq = self._seq
+        self._calls[c.id] = c
+        self._enter(q2, c, new=False)
+
+    def transfer(self, call: str, *, to: str, kind: str = "queue", mode: str = "blind") -> None:
+        """Transfer a connected call to a queue, a person (agent id), a flow or an external number.
+
+        Blind: the agent is released at once. Consulted (queue/agent targets): the agent stays on
+        the call until the target answers. The call keeps its history; transfers are counted.
+        """
+        self._sync()
+        c = self._call(call)
+        if c.state != CONNECTED:
+            raise InvalidTransition("call", c.state, f"transfer_{mode}", call)
+        if kind not in ("queue", "agent", "flow", "external") or mode not in ("blind", "consulted"):
+            raise ConfigError(
+                "kind must be queue/agent/flow/external, mode blind/consulted",
+                path="transfer",
+                value=(kind, mode),
+            )
+        q = self._queues[c.queue]
+        ag = self._agents[c.agent] if c.agent else None
+        talk = self._now - (c.answered_at or self._now)
+        self._record(q, c, "answered", talk=talk, transferred=True)
+        q.counters["transfers"] = q.counters.get("transfers", 0) + 1
+        c.transfers += 1
+        consult = mode == "consulted" and kind in ("queue", "agent")
+        if ag is not None:
+            ag.talk[q.spec.id] = ag.talk.get(q.spec.id, 0.0) + talk
+            if not consult:
+                self._agent_call_end(ag, q)
+        if kind in ("flow", "external"):
+            c.history.append(["transfer", self._now, f"{kind}:{to}"])
+            self._calls.pop(call, None)
+            c.state = _DONE
+            self._cmd(
+                "action",
+                call=call,
+                queue=q.spec.id,
+                present=q.spec.number,
+                data={"reason": "transfer", "kind": kind, "target": to, "message": None},
+            )
+            return
+        if kind == "agent":
+            target = self._agent(to)
+            if target.status != _READY:
+                raise InvalidTransition("agent", str(target.status), "offer", to)
+            c.history.append(["transfer", self._now, f"agent:{to}"])
+            c.consult = f"{ag.id}@{q.spec.id}" if (consult and ag) else None
+            c.state = OFFERING
+            c.agent = None
+            c.answered_at = None
+            c.gen += 1
+            self._offer(q, c, [target])
+            return
+        c.consult = f"{ag.id}@{q.spec.id}" if (consult and ag) else None
+        self._move(c, to, "transfer")
+
+    def accept_callback(self, call: str, number: str) -> None:
+        """The caller takes the callback offer and hangs up; the call keeps its place."""
+        self._sync()
+        c = self._call(call)
+        if c.state not in (WAITING, OFFERING) or c.callback is not None:
+            raise InvalidTransition("call", c.state, "accept_callback", call)
+        c.callback = number
+        c.history.append(["callback", self._now, None])
+        q = self._queues[c.queue]
+        q.counters["callbacks"] = q.counters.get("callbacks", 0) + 1
+
+    def callback_result(self, call: str, *, reached: bool) -> None:
+        """Outcome of a dialled callback; unreached ones retry after a delay, in opening hours."""
+        self._sync()
+        c = self._call(call)
+        if c.state != CONNECTED or c.callback is None:
+            raise InvalidTransition("call", c.state, "callback_result", call)
+        if reached:
+            c.history.append(["callback_reached", self._now, c.agent])
+            return
+        q = self._queues[c.queue]
+        ag = self._agents[c.agent] if c.agent else None
+        q.counters["answered"] -= 1
+        if ag is not None:
+            ag.answered[q.spec.id] -= 1
+            self._agent_call_end(ag, None)
+        cb = q.spec.callback
+        max_attempts = cb.max_attempts if cb is not None else 1
+        if c.attempts >= max_attempts:
+            self._calls.pop(call, None)
+            c.state = _DONE
+            self._record(q, c, "callback_failed")
+            self._cmd(
+                "action",
+                call=call,
+                queue=q.spec.id,
+                data={
+                    "reason": "callback_failed",
+                    "kind": "disconnect",
+                    "target": None,
+                    "message": None,
+                },
+            )
+            return
+        c.state = "callback_wait"
+        c.agent = None
+        c.answered_at = None
+        self._timer(self._now + (cb.retry_delay if cb else 0.0), "cb_retry", call)
+
+    def _callback_retry(self, c: _Call) -> None:
+        q = self._queues[c.queue]
+        cal = self.calendars.get(q.spec.calendar) if q.spec.calendar else None
+        if cal is not None and not cal.is_open_ts(self._now):
+            nxt = cal.next_open(_dt_of(self._now))
+            if nxt is not None:
+                self._timer(nxt.timestamp(), "cb_retry", c.id)
+                return
+        c.state = WAITING
+        c.gen += 1
+        q.n_waiting += 1
+        heapq.heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))  # keeps its place
+        self._dispatch(q, None)
+
+    # ------------------------------------------------------------------ dispatch
+    def _eligible(self, q: _Queue, c: _Call, ag: _Agent, level_cap: int, now: float) -> bool:
+        if ag.status != _READY:
+            return False
+        m = q.members[ag.id]
+        if not m.active or m.level > level_cap or ag.blocked_until > now:
+            return False
+        if q.spec.presence_routing and ag.presence is not Presence.AVAILABLE:
+            return False
+        ex = c.excluded.get(ag.id)
+        if ex is not None and ex > now:
+            return False
+        if c.skills:
+            steps = sum(1 for w in q.spec.skill_relax if now - c.entered >= w)
+            skills = ag.spec.skills
+            for s, need in c.skills.items():
+                if skills.get(s, 0) < need - steps:
+                    return False
+        return True
+
+    def _level_cap(self, q: _Queue, c: _Call, now: float) -> int:
+        waits = q.spec.level_waits
+        if not waits:
+            return 1 << 30
+        cap = 1
+        waited = now - c.entered
+        for w in waits:
+            if waited >= w:
+                cap += 1
+        return cap
+
+    def _dispatch(self, q: _Queue | None, agent: str | None) -> None:
+        if q is None:
+            if agent is not None:
+                self._agent_freed(self._agents[agent])
+            return
+        if not q.n_waiting:
+            return
+        now = self._now
+        spec = q.spec
+        fast = spec.strategy is Strategy.LONGEST_IDLE
+        skipped: list[tuple[int, float, int, str]] = []
+        w = q.waiting
+        calls = self._calls
+        while q.n_waiting:
+            h = self._head(q)
+            if h is None:
+                break
+            c = calls[h[3]]
+            chosen = self._pick_fast(q, c, now) if fast else self._pick(q, c, now)
+            if not chosen:
+                if fast and not q.idle_heap:
+                    break
+                skipped.append(heapq.heappop(w))
+                continue
+            heapq.heappop(w)
+            q.n_waiting -= 1
+            c.state = OFFERING
+            c.gen += 1
+            self._offer(q, c, chosen)
+        for h in skipped:
+            heapq.heappush(w, h)
+
+    def _pick_fast(self, q: _Queue, c: _Call, now: float) -> list[_Agent]:
+        heap = q.idle_heap
+        agents = self._agents
+        put_back = []
+        found: list[_Agent] = []
+        cap = self._level_cap(q, c, now) if q.spec.level_waits else 1 << 30
+        while heap:
+            lvl, _k, _s, tok, aid = heap[0]
+            ag = agents[aid]
+            if ag.token != tok or ag.status != _READY or not q.members[aid].active:
+                heapq.heappop(heap)
+                continue
+            if lvl <= cap and (
+                (
+                    ag.blocked_until <= now
+                    and not c.excluded
+                    and not c.skills
+                    and not q.spec.presence_routing
+                )
+                or self._eligible(q, c, ag, cap, now)
+            ):
+                found.append(ag)
+                break
+            put_back.append(heapq.heappop(heap))
+        for e in put_back:
+            heapq.heappush(heap, e)
+        return found
+
+    def _pick(self, q: _Queue, c: _Call, now: float) -> list[_Agent]:
+        cap = self._level_cap(q, c, now)
+        agents = self._agents
+        members = q.members
+        cands = [
+            (pos, agents[a])
+            for pos, a in enumerate(q.order)
+            if self._eligible(q, c, agents[a], cap, now)
+        ]
+        if not cands:
+            return []
+        best = min(members[a.id].level for _, a in cands)
+        cands = [(p, a) for p, a in cands if members[a.id].level == best]
+        st = q.spec.strategy
+        qid = q.spec.id
+        if st is Strategy.RING_ALL:
+            return [a for _, a in cands]
+        if st is Strategy.LINEAR:
+            last = c.last_pos
+            pick = min(cands, key=lambda pa: (pa[0] <= last, pa[0]))
+        elif st is Strategy.ROUND_ROBIN:
+            last = q.rr_last
+            pick = min(cands, key=lambda pa: (pa[0] <= last, pa[0]))
+            q.rr_last = pick[0]
+        elif st is Strategy.FEWEST_CALLS:
+            pick = min(cands, key=lambda pa: (pa[1].answered.get(qid, 0), pa[0]))
+        elif st is Strategy.LEAST_TALK_TIME:
+            pick = min(cands, key=lambda pa: (pa[1].talk.get(qid, 0.0), pa[0]))
+        elif st is Strategy.RANDOM:
+            pick = cands[self.rng.randrange(len(cands))]
+        else:  # SKILLS and LONGEST_IDLE on the generic path
+            ready = q.spec.idle_basis is IdleBasis.READY_SINCE
+            pick = min(
+                cands, key=lambda pa: (pa[1].ready_since if ready else pa[1].idle_since, pa[1].seq)
+            )
+        c.last_pos = pick[0]
+        return [pick[1]]
+
+    def _offer(self, q: _Queue, c: _Call, chosen: list[_Agent]) -> None:
+        spec = q.spec
+        now = self._now
+        for ag in chosen:
+            self._set(ag, "offer")
+            c.offered.append(ag.id)
+            timeout = (
+                ag.spec.ring_timeout if ag.spec.ring_timeout is not None else spec.ring_timeout
+            )
+            self._tseq += 1
+            heapq.heappush(self._timers, (now + timeout, self._tseq, "ring", c.id, ag.id, c.gen))
+            self._out.append(Command("ring", now, c.id, ag.id, spec.id, _contacts(ag), spec.number))
+
+    # ------------------------------------------------------------------ figures
+    def _record(
+        self, q: _Queue, c: _Call, outcome: str, *, talk: float = 0.0, transferred: bool = False
+    ) -> None:
+        wait = (c.answered_at if c.answered_at is not None else self._now) - c.entered
+        handle = talk + q.spec.wrap_up if outcome == "answered" else 0.0
+        q.records.append(
+            [c.entered, outcome, wait, handle, c.id, transferred, c.callback is not None]
+        )
+        if outcome == "answered":
+            q.aht = 0.9 * q.aht + 0.1 * handle
+        else:
+            q.counters[outcome] = q.counters.get(outcome, 0) + 1
+
+    def position(self, call: str) -> int:
+        """1-based position among the calls waiting in the call's queue (priority, then age)."""
+        c = self._call(call)
+        q = self._queues[c.queue]
+        key = (c.priority, c.entered, c.seq)
+        return 1 + sum(1 for o in self._waiting_calls(q) if (o.priority, o.entered, o.seq) < key)
+
+    def estimated_wait(self, call: str) -> float:
+        """Estimated seconds until answer: ``position × AHT / max(1, reachable agents)``.
+
+        AHT is an exponentially weighted mean (weight 0.1) of handle times (talk + wrap-up),
+        starting at the queue's ``default_handle_time``.
+        """
+        c = self._call(call)
+        q = self._queues[c.queue]
+        return self.position(call) * q.aht / max(1, q.n_reachable)
+
+    def announce(self, call: str) -> None:
+        """Emit an ``announce`` command with the call's position and wait estimate."""
+        self._sync()
+        c = self._call(call)
+        self._cmd(
+            "announce",
+            call=call,
+            queue=c.queue,
+            data={
+                "position": self.position(call),
+                "estimated_wait": round(self.estimated_wait(call)),
+            },
+        )
+
+    def status(self, agent: str) -> AgentStatus:
+        """The agent's current status."""
+        return self._agent(agent).status
+
+    def agent_info(self, agent: str) -> dict[str, Any]:
+        """Status, pause reason, presence, consecutive misses and queues (active or not)."""
+        ag = self._agent(agent)
+        return {
+            "status": ag.status.value,
+            "reason": ag.reason,
+            "presence": ag.presence.value,
+            "misses": ag.misses,
+            "queues": {
+                qid: self._queues[qid].members[agent].active for qid in self._agent_queues[agent]
+            },
+        }
+
+    def call_info(self, call: str) -> dict[str, Any]:
+        """State, queue, ringing agents, agent, history and transfer count of a live call."""
+        c = self._call(call)
+        return {
+            "state": c.state,
+            "queue": c.queue,
+            "offered": list(c.offered),
+            "agent": c.agent,
+            "priority": c.priority,
+            "history": [list(h) for h in c.history],
+            "transfers": c.transfers,
+            "callback": c.callback is not None,
+        }
+
+    def calls(self) -> list[str]:
+        """Ids of the live calls (waiting, ringing, connected, waiting for a callback retry)."""
+        return list(self._calls)
+
+    def stats(self, queue: str) -> QueueStats:
+        """Real-time figures of ``queue``."""
+        self._sync()
+        q = self._queue(queue)
+        waiting = self._waiting_calls(q)
+        by: dict[str, int] = {}
+        for a in q.members:
+            s = self._agents[a].status.value
+            by[s] = by.get(s, 0) + 1
+        longest = max((self._now - c.entered for c in waiting), default=0.0)
+        ewt = (len(waiting) + 1) * q.aht / max(1, q.n_reachable)
+        return QueueStats(
+            queue=queue,
+            waiting=len(waiting),
+            longest_wait=longest,
+            agents=by,
+            reachable=q.n_reachable,
+            estimated_wait=ewt,
+        )
+
+    def kpis(
+        self,
+        queue: str,
+        *,
+        start: datetime | float | None = None,
+        end: datetime | float | None = None,
+        abandon_within: float = 5.0,
+        actor: str | None = None,
+    ) -> Kpis:
+        """Cumulative KPIs of calls that entered ``queue`` in ``[start, end)``.
+
+        With ``actor``, only analysts and team leaders of the queue may read them.
+        """
+        q = self._queue(queue)
+        if actor is not None:
+            self._require(actor, queue, (Role.ANALYST, Role.TEAM_LEADER), "read KPIs")
+        a = -math.inf if start is None else _ts(start, "start")
+        b = math.inf if end is None else _ts(end, "end")
+        recs = [r for r in q.records if a <= r[0] < b]
+        T = q.spec.service_level
+        count: dict[str, int] = {}
+        for r in recs:
+            count[r[1]] = count.get(r[1], 0) + 1
+        answered = [r for r in recs if r[1] == "answered"]
+        abandoned = [r for r in recs if r[1] == "abandoned"]
+        offered = len(recs)
+        n_ans = len(answered)
+        within = sum(1 for r in answered if r[2] <= T)
+        ab_short = sum(1 for r in abandoned if r[2] <= abandon_within)
+        busy = total = 0.0
+        for aid in q.members:
+            ag = self._agents[aid]
+            t = dict(ag.time_in)
+            t[ag.status] = t.get(ag.status, 0.0) + (self._now - ag.since)
+            work = t.get(_S.ON_QUEUE_CALL, 0.0) + t.get(_S.WRAP_UP, 0.0)
+            busy += work
+            total += work + t.get(_S.READY, 0.0) + t.get(_S.OFFERED, 0.0)
+        return Kpis(
+            queue=queue,
+            offered=offered,
+            answered=n_ans,
+            abandoned=len(abandoned),
+            abandoned_short=ab_short,
+            service_level=within / n_ans if n_ans else None,
+            service_level_with_abandons=within / (n_ans + len(abandoned) - ab_short)
+            if (n_ans + len(abandoned) - ab_short)
+            else None,
+            asa=sum(r[2] for r in answered) / n_ans if n_ans else None,
+            handle_time=sum(r[3] for r in answered) / n_ans if n_ans else None,
+            occupancy=busy / total if total else None,
+            callbacks=sum(1 for r in recs if r[6]),
+            overflow=count.get("overflow", 0),
+            timeout=count.get("timeout", 0),
+            no_agents=count.get("no_agents", 0),
+            closed=count.get("closed", 0),
+            transfers=sum(1 for r in recs if r[5]),
+            unanswered_rate=(offered - n_ans) / offered if offered else None,
+        )
+
+    # ------------------------------------------------------------------ snapshot
+    def snapshot(self) -> dict[str, Any]:
+        """All mutable state as JSON-able plain data (see :meth:`restore`)."""
+        return {
+            "version": 1,
+            "now": self._now,
+            "seq": self._seq,
+            "tseq": self._tseq,
+            "call_no": self._call_no,
+            "rng": _rng_state(self.rng),
+            "agents": {
+                a.id: {
+                    "status": a.status.value,
+                    "reason": a.reason,
+                    "presence": a.presence.value,
+                    "idle_since": a.idle_since,
+                    "ready_since": a.ready_since,
+                    "since": a.since,
+                    "blocked_until": a.blocked_until,
+                    "misses": a.misses,
+                    "token": a.token,
+                    "call": a.call,
+                    "answered": dict(a.answered),
+                    "talk": dict(a.talk),
+                    "time_in": {str(k): v for k, v in a.time_in.items()},
+                }
+                for a in self._agents.values()
+            },
+            "queues": {
+                qid: {
+                    "members": {
+                        a: {
+                            "level": m.level,
+                            "roles": sorted(r.value for r in m.roles),
+                            "active": m.active,
+                            "temporary": m.temporary,
+                        }
+                        for a, m in q.members.items()
+                    },
+                    "order": list(q.order),
+                    "rr_last": q.rr_last,
+                    "aht": q.aht,
+                    "counters": dict(q.counters),
+                    "records": [list(r) for r in q.records],
+                    "gap_start": q.gap_start,
+                    "gaps": [list(g) for g in q.gaps],
+                    "roster_pos": q.roster_pos,
+                }
+                for qid, q in self._queues.items()
+            },
+            "calls": {
+                c.id: {
+                    "queue": c.queue,
+                    "priority": c.priority,
+                    "arrived": c.arrived,
+                    "entered": c.entered,
+                    "seq": c.seq,
+                    "state": c.state,
+                    "offered": list(c.offered),
+                    "excluded": dict(c.excluded),
+                    "agent": c.agent,
+                    "answered_at": c.answered_at,
+                    "history": [list(h) for h in c.history],
+                    "callback": c.callback,
+                    "attempts": c.attempts,
+                    "last_pos": c.last_pos,
+                    "gen": c.gen,
+                    "timeout_due": c.timeout_due,
+                    "transfers": c.transfers,
+                    "consult": c.consult,
+                    "skills": dict(c.skills),
+                    "caller": c.caller,
+                }
+                for c in self._calls.values()
+            },
+            "timers": [list(t) for t in sorted(self._timers) if self._timer_live(t)],
+            "handovers": {k: dict(v) for k, v in self._handovers.items()},
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        config: QueuesConfig,
+        data: Mapping[str, Any],
+        *,
+        clock: Clock,
+        bus: EventBus | None = None,
+        calendars: Mapping[str, _Calendar] | None = None,
+        rng: random.Random | None = None,
+    ) -> QueueEngine:
+        """Rebuild an engine from :meth:`snapshot` output (same config)."""
+        if data.get("version") != 1:
+            raise ConfigError(
+                "unsupported snapshot version", path="version", value=data.get("version")
+            )
+        eng = cls(config, clock=clock, bus=bus, calendars=calendars, rng=rng)
+        if rng is None and data.get("rng") is not None:
+            eng.rng.setstate(_rng_from(data["rng"]))
+        eng._now = float(data["now"])
+        eng._seq, eng._tseq, eng._call_no = data["seq"], data["tseq"], data["call_no"]
+        for aid, d in data["agents"].items():
+            ag = eng._agents.get(aid)
+            if ag is None:
+                raise ConfigError(f"snapshot names unknown agent {aid!r}", path=f"agents.{aid}")
+            ag.status = AgentStatus(d["status"])
+            ag.reason, ag.presence = d["reason"], Presence(d["presence"])
+            ag.idle_since, ag.ready_since, ag.since = d["idle_since"], d["ready_since"], d["since"]
+            ag.blocked_until, ag.misses, ag.token, ag.call = (
+                d["blocked_until"],
+                d["misses"],
+                d["token"],
+                d["call"],
+            )
+            ag.answered, ag.talk = dict(d["answered"]), dict(d["talk"])
+            ag.time_in = {AgentStatus(k): v for k, v in d["time_in"].items()}
+        eng._agent_queues = {a: [] for a in eng._agents}
+        for qid, d in data["queues"].items():
+            q = eng._queue(qid)
+            q.members = {
+                a: _Membership(
+                    m["level"], frozenset(Role(r) for r in m["roles"]), m["active"], m["temporary"]
+                )
+                for a, m in d["members"].items()
+            }
+            for a in q.members:
+                eng._agent_queues[a].append(qid)
+            q.order, q.rr_last, q.aht = list(d["order"]), d["rr_last"], d["aht"]
+            q.counters, q.records = dict(d["counters"]), [list(r) for r in d["records"]]
+            q.gap_start, q.gaps, q.roster_pos = (
+                d["gap_start"],
+                [list(g) for g in d["gaps"]],
+                d["roster_pos"],
+            )
+            q.n_reachable = sum(
+                1
+                for a, m in q.members.items()
+                if m.active and eng._agents[a].status not in (_S.LOGGED_OFF, _S.PAUSED)
+            )
+        for cid, d in data["calls"].items():
+            c = _Call(cid, d["queue"], d["priority"], d["arrived"], d["seq"], d["caller"])
+            c.entered, c.state, c.offered, c.excluded = (
+                d["entered"],
+                d["state"],
+                list(d["offered"]),
+                dict(d["excluded"]),
+            )
+            c.agent, c.answered_at, c.history = (
+                d["agent"],
+                d["answered_at"],
+                [list(h) for h in d["history"]],
+            )
+            c.callback, c.attempts, c.last_pos, c.gen = (
+                d["callback"],
+                d["attempts"],
+                d["last_pos"],
+                d["gen"],
+            )
+            c.timeout_due, c.transfers, c.consult, c.skills = (
+                d["timeout_due"],
+                d["transfers"],
+                d["consult"],
+                dict(d["skills"]),
+            )
+            eng._calls[cid] = c
+            if c.state == WAITING:
+                q = eng._queues[c.queue]
+                q.n_waiting += 1
+                heapq.heappush(q.waiting, (c.priority, c.entered, c.seq, cid))
+        for ag in eng._agents.values():
+            if ag.status == _READY:
+                eng._index_agent(ag)
+        eng._timers = [(t[0], t[1], t[2], t[3], t[4], t[5]) for t in data["timers"]]
+        heapq.heapify(eng._timers)
+        eng._handovers = {k: dict(v) for k, v in data["handovers"].items()}
+        return eng
+
+
+def _contacts(ag: _Agent) -> tuple[str, ...]:
+    by_kind = {c.kind: c.number for c in ag.spec.contacts}
+    return tuple(by_kind[k] for k in ag.spec.ring if k in by_kind)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _dt_of(ts: float) -> datetime:
+    return _EPOCH + timedelta(seconds=ts)
+
+
+def _rng_state(rng: random.Random) -> list[Any]:
+    version, internal, gauss = rng.getstate()
+    return [version, list(internal), gauss]
+
+
+def _rng_from(data: list[Any]) -> tuple[Any, ...]:
+    return (data[0], tuple(data[1]), data[2])
