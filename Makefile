@@ -60,7 +60,8 @@ docs: $(VENV)/.stamp-docs
 	$(BIN)/mkdocs build --strict
 
 bench: $(VENV)/.stamp-bench
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@# -P: keep benchmarks/ off sys.path (benchmarks/calendar.py would shadow the stdlib module)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python -P $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis demo-output

@@ -27,6 +27,7 @@ True
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import hmac
 from collections import OrderedDict
@@ -83,7 +84,7 @@ class CallerKind(enum.Enum):
     """A valid number of any other region."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class CallerInfo:
     """What civiccc knows about a calling number.
 
@@ -93,14 +94,24 @@ class CallerInfo:
         e164: The number in E.164 form (valid numbers only).
         region: ISO 3166 region code of a valid number (``"CA"``, ``"DE"``, ...).
         number_type: phonenumbers' type in lower case (``"mobile"``, ``"fixed_line"``,
-            ``"fixed_line_or_mobile"``, ``"toll_free"``, ...), for valid numbers.
+            ``"fixed_line_or_mobile"``, ``"toll_free"``, ...), for valid numbers. Computed on
+            first access (it costs as much as parsing), then kept.
     """
 
     kind: CallerKind
     raw: str
     e164: str | None = None
     region: str | None = None
-    number_type: str | None = None
+    _parsed: phonenumbers.PhoneNumber | None = attrs.field(
+        default=None, eq=False, repr=False, alias="parsed"
+    )
+
+    @functools.cached_property
+    def number_type(self) -> str | None:
+        """phonenumbers' number type in lower case, for valid numbers (else ``None``)."""
+        if self._parsed is None:
+            return None
+        return _TYPE_NAMES.get(phonenumbers.number_type(self._parsed), "unknown")
 
     @property
     def is_mobile(self) -> bool:
@@ -206,7 +217,7 @@ class Classifier:
             raw=raw,
             e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
             region=region,
-            number_type=_TYPE_NAMES.get(phonenumbers.number_type(number), "unknown"),
+            parsed=number,
         )
 
 
