@@ -12,7 +12,9 @@ from civiccc.queues import QueueEngine, QueuesConfig
 T0 = 1_750_000_000.0
 
 
-def make(queue: dict[str, Any] | None = None, agents: str = "ABCD", **kw: Any) -> tuple[QueueEngine, VirtualClock]:
+def make(
+    queue: dict[str, Any] | None = None, agents: str = "ABCD", **kw: Any
+) -> tuple[QueueEngine, VirtualClock]:
     """An engine with agents A..D in queue ``q`` (extra queue fields from ``queue``)."""
     q = {"number": "+15550100", "members": list(agents)}
     q.update(queue or {})

@@ -42,6 +42,8 @@ __all__ = ["Kpis", "QueueEngine", "QueueStats"]
 
 _S = AgentStatus
 _READY = AgentStatus.READY
+_PAUSED = AgentStatus.PAUSED
+_UNREACHABLE = frozenset({AgentStatus.LOGGED_OFF, AgentStatus.PAUSED})
 
 # call states
 WAITING = "waiting"
@@ -61,12 +63,14 @@ class _Agent:
         "answered",
         "blocked_until",
         "call",
+        "contacts",
         "id",
         "idle_since",
         "misses",
         "presence",
         "ready_since",
         "reason",
+        "ring_timeout",
         "seq",
         "since",
         "spec",
@@ -93,6 +97,9 @@ class _Agent:
         self.answered: dict[str, int] = {}
         self.talk: dict[str, float] = {}
         self.time_in: dict[str, float] = {}
+        by_kind = {c.kind: c.number for c in spec.contacts}
+        self.contacts: tuple[str, ...] = tuple(by_kind[k] for k in spec.ring if k in by_kind)
+        self.ring_timeout: float | None = spec.ring_timeout
 
 
 class _Membership:
@@ -159,7 +166,9 @@ class _Call:
 class _Queue:
     __slots__ = (
         "aht",
+        "by_ready",
         "counters",
+        "fast",
         "gap_start",
         "gaps",
         "idle_heap",
@@ -189,6 +198,8 @@ class _Queue:
         self.gap_start: float | None = None
         self.gaps: list[list[float]] = []
         self.roster_pos = 0
+        self.fast = spec.strategy is Strategy.LONGEST_IDLE
+        self.by_ready = spec.idle_basis is IdleBasis.READY_SINCE
 
 
 @attrs.frozen(kw_only=True)
@@ -298,8 +309,9 @@ class QueueEngine:
         return self.clock.now().timestamp()
 
     def _sync(self) -> float:
-        now = self._clock_ts()
-        if self._timers and self._timers[0][0] <= now:
+        now: float = self._stamp() if self._stamp is not None else self._clock_ts()
+        timers = self._timers
+        if timers and timers[0][0] <= now:
             self._fire(now)
         self._now = now
         return now
@@ -423,23 +435,23 @@ class QueueEngine:
         if new is None:
             raise InvalidTransition("agent", str(old), event, ag.id)
         now = self._now
-        ag.time_in[old] = ag.time_in.get(old, 0.0) + (now - ag.since)
+        time_in = ag.time_in
+        time_in[old] = time_in.get(old, 0.0) + (now - ag.since)
         ag.since = now
         ag.status = new
-        ag.reason = reason if new == _S.PAUSED else None
-        if old == _READY or new == _READY:
-            ag.token += 1
-        if new == _READY:
-            ag.ready_since = now
-        was = old != _S.LOGGED_OFF and old != _S.PAUSED
-        is_ = new != _S.LOGGED_OFF and new != _S.PAUSED
-        if was != is_:
+        ag.reason = reason if new is _PAUSED else None
+        if (old in _UNREACHABLE) is not (new in _UNREACHABLE):
+            is_ = new not in _UNREACHABLE
             for qid in self._agent_queues[ag.id]:
                 q = self._queues[qid]
                 if q.members[ag.id].active:
                     self._reach(q, 1 if is_ else -1)
-        if new == _READY:
+        if new is _READY:
+            ag.token += 1
+            ag.ready_since = now
             self._index_agent(ag)
+        elif old is _READY:
+            ag.token += 1
         bus = self.bus
         if bus is not None and bus.has_subscribers(AgentStatusChanged):
             bus.publish(
@@ -451,12 +463,16 @@ class QueueEngine:
     def _index_agent(self, ag: _Agent) -> None:
         key = ag.idle_since
         tok = ag.token
-        for qid in self._agent_queues[ag.id]:
-            q = self._queues[qid]
-            m = q.members[ag.id]
-            if m.active and q.spec.strategy is Strategy.LONGEST_IDLE:
-                k = ag.ready_since if q.spec.idle_basis is IdleBasis.READY_SINCE else key
-                heapq.heappush(q.idle_heap, (m.level, k, ag.seq, tok, ag.id))
+        aid = ag.id
+        seq = ag.seq
+        queues = self._queues
+        for qid in self._agent_queues[aid]:
+            q = queues[qid]
+            if q.fast:
+                m = q.members[aid]
+                if m.active:
+                    k = ag.ready_since if q.by_ready else key
+                    heapq.heappush(q.idle_heap, (m.level, k, seq, tok, aid))
 
     def _reach(self, q: _Queue, delta: int) -> None:
         before = q.n_reachable
@@ -887,7 +903,8 @@ class QueueEngine:
                     position=self.position(c.id),
                 )
             )
-        self._dispatch(q, None)
+        if spec.strategy is not Strategy.LONGEST_IDLE or q.idle_heap:
+            self._dispatch(q, None)
 
     def _ready_count(self, q: _Queue) -> int:
         return sum(1 for a, m in q.members.items() if m.active and self._agents[a].status == _READY)
@@ -936,7 +953,7 @@ class QueueEngine:
         c.history.append(["answered", self._now, agent])
         ag.answered[c.queue] = ag.answered.get(c.queue, 0) + 1
         q.counters["answered"] = q.counters.get("answered", 0) + 1
-        self._cmd("connect", call=call, agent=agent, queue=c.queue, present=q.spec.number)
+        self._out.append(Command("connect", self._now, call, agent, c.queue, (), q.spec.number))
         if c.callback is not None:
             c.attempts += 1
             self._cmd(
@@ -1048,7 +1065,9 @@ class QueueEngine:
                 ag.talk[q.spec.id] = ag.talk.get(q.spec.id, 0.0) + talk
                 self._agent_call_end(ag, q)
             return
-        self.abandon(call)
+        if c.callback is not None:
+            raise InvalidTransition("call", "callback", "abandon", call)
+        self._abandon(c)
 
     def _agent_call_end(self, ag: _Agent, q: _Queue | None) -> None:
         ag.idle_since = self._now
@@ -1069,12 +1088,20 @@ class QueueEngine:
             raise InvalidTransition("call", c.state, "abandon", call)
         if c.callback is not None:
             raise InvalidTransition("call", "callback", "abandon", call)
+        self._abandon(c)
+
+    def _abandon(self, c: _Call) -> None:
         q = self._queues[c.queue]
         self._drop(c, q)
         self._record(q, c, "abandoned")
-        self._publish(
-            CallLeft, call=c.id, queue=q.spec.id, outcome="abandoned", waited=self._now - c.entered
-        )
+        if self.bus is not None:
+            self._publish(
+                CallLeft,
+                call=c.id,
+                queue=q.spec.id,
+                outcome="abandoned",
+                waited=self._now - c.entered,
+            )
 
     def _drop(self, c: _Call, q: _Queue) -> None:
         """Take ``c`` out of the engine (waiting or ringing)."""
@@ -1090,7 +1117,8 @@ class QueueEngine:
                 self._agent_freed(self._agents[a])
         c.state = _DONE
         self._calls.pop(c.id, None)
-        self._release_consult(c)
+        if c.consult is not None:
+            self._release_consult(c)
 
     def _leave_by_action(
         self, c: _Call, reason: str, action: Action, *, waiting: bool = True
@@ -1385,15 +1413,15 @@ class QueueEngine:
     def _offer(self, q: _Queue, c: _Call, chosen: list[_Agent]) -> None:
         spec = q.spec
         now = self._now
+        timers = self._timers
+        out = self._out
         for ag in chosen:
             self._set(ag, "offer")
             c.offered.append(ag.id)
-            timeout = (
-                ag.spec.ring_timeout if ag.spec.ring_timeout is not None else spec.ring_timeout
-            )
+            timeout = ag.ring_timeout if ag.ring_timeout is not None else spec.ring_timeout
             self._tseq += 1
-            heapq.heappush(self._timers, (now + timeout, self._tseq, "ring", c.id, ag.id, c.gen))
-            self._out.append(Command("ring", now, c.id, ag.id, spec.id, _contacts(ag), spec.number))
+            heapq.heappush(timers, (now + timeout, self._tseq, "ring", c.id, ag.id, c.gen))
+            out.append(Command("ring", now, c.id, ag.id, spec.id, ag.contacts, spec.number))
 
     # ------------------------------------------------------------------ figures
     def _record(
@@ -1729,11 +1757,6 @@ class QueueEngine:
         heapq.heapify(eng._timers)
         eng._handovers = {k: dict(v) for k, v in data["handovers"].items()}
         return eng
-
-
-def _contacts(ag: _Agent) -> tuple[str, ...]:
-    by_kind = {c.kind: c.number for c in ag.spec.contacts}
-    return tuple(by_kind[k] for k in ag.spec.ring if k in by_kind)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
