@@ -996,10 +996,13 @@ class QueueEngine:
         ag = self._agent(agent)
         if c.state != OFFERING or agent not in c.offered:
             raise InvalidTransition("call", c.state, "busy", call)
-        delay = self._queues[c.queue].spec.no_answer_delay
-        if delay > 0:
-            ag.blocked_until = self._now + delay
+        spec = self._queues[c.queue].spec
+        if spec.no_answer_delay > 0:
+            ag.blocked_until = self._now + spec.no_answer_delay
             self._timer(ag.blocked_until, "unblock", ag.id)
+        if spec.strategy is not Strategy.RING_ALL and spec.reject_delay > 0:
+            c.excluded[agent] = self._now + spec.reject_delay
+            self._timer(self._now + spec.reject_delay, "recheck", c.id, c.queue)
         self._release_offer(c, ag, "no_answer")
 
     def no_answer(self, call: str, agent: str) -> None:
