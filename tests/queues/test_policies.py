@@ -288,7 +288,7 @@ def test_transfer_to_flow_and_errors() -> None:
     with pytest.raises(ConfigError):
         eng.transfer(c, to="x", kind="fax")
     eng.transfer(c, to="main_menu", kind="flow")
-    act = [x for x in eng.drain() if x.kind == "action"][0]
+    act = next(x for x in eng.drain() if x.kind == "action")
     assert act.data == {
         "reason": "transfer",
         "kind": "flow",
