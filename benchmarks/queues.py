@@ -54,14 +54,16 @@ def make_stream(world: dict[str, Any], n_events: int, seed: int) -> list[tuple[A
     n = 0
     for _ in range(n_events):
         r = rng.random()
-        if r < 0.36 or not live:
+        if r < 0.34 or not live:
             n += 1
             cid = f"c{n}"
             live.append(cid)
             out.append(("arrive", cid, rng.choice(qids), rng.randint(1, 5)))
-        elif r < 0.66:
-            out.append(("answer", live[rng.randrange(len(live))]))
-        elif r < 0.96:
+        elif r < 0.64:
+            out.append(("answer",))  # the oldest outstanding offer is answered
+        elif r < 0.90:
+            out.append(("finish",))  # the oldest connected call ends
+        elif r < 0.97:
             out.append(("hangup", live.pop(rng.randrange(len(live)))))
         else:
             out.append(("toggle", rng.choice(agents)))
@@ -92,7 +94,7 @@ def run_engine(
     eng.drain()
     matches: list[tuple[str, str]] = []
     offered: dict[str, str] = {}
-    connected: set[str] = set()
+    connected: dict[str, None] = {}
     paused: set[str] = set()
     drain = eng.drain
     arrive, answer, end, pause, resume, status = (
@@ -112,16 +114,21 @@ def run_engine(
         if kind == "arrive":
             arrive(ev[2], call=ev[1], priority=ev[3])
         elif kind == "answer":
-            cid = ev[1]
-            ag = offered.pop(cid, None)
-            if ag is None:
+            if not offered:
                 continue
-            answer(cid, ag)
-            connected.add(cid)
+            cid = next(iter(offered))
+            answer(cid, offered.pop(cid))
+            connected[cid] = None
+        elif kind == "finish":
+            if not connected:
+                continue
+            cid = next(iter(connected))
+            del connected[cid]
+            end(cid)
         elif kind == "hangup":
             cid = ev[1]
             if cid in connected:
-                connected.discard(cid)
+                del connected[cid]
                 end(cid)
             elif cid in offered or cid in eng._calls:
                 offered.pop(cid, None)
@@ -158,6 +165,7 @@ class _Base:
         self.idle = dict.fromkeys(world["agents"], 0.0)
         self.calls: dict[str, list[Any]] = {}  # cid -> [queue, prio, arrived, seq, state, agent]
         self.matches: list[tuple[str, str]] = []
+        self.offers: dict[str, str] = {}  # outstanding offers, oldest first
         self.seq = 0
 
 
@@ -186,6 +194,7 @@ class ScanSort(_Base):
         c[4], c[5] = "o", a
         self.status[a] = "offered"
         self.matches.append((cid, a))
+        self.offers[cid] = a
 
     def freed(self, a: str, now: float) -> None:
         self.status[a] = "ready"
@@ -235,6 +244,7 @@ class HeapMatcher(_Base):
         self.status[a] = "offered"
         self.token[a] += 1
         self.matches.append((cid, a))
+        self.offers[cid] = a
 
     def _head(self, q: str) -> tuple[int, float, int, str] | None:
         h = self.cheap[q]
@@ -264,6 +274,8 @@ def run_baseline(impl: _Base, stream: list[tuple[Any, ...]]) -> tuple[list[tuple
     paused: set[str] = set()
     calls = impl.calls
     status = impl.status
+    offers = impl.offers
+    connected: dict[str, None] = {}
     is_scan = isinstance(impl, ScanSort)
     t = T0
     start = time.perf_counter()
@@ -273,15 +285,29 @@ def run_baseline(impl: _Base, stream: list[tuple[Any, ...]]) -> tuple[list[tuple
         if kind == "arrive":
             impl.arrive(ev[1], ev[2], ev[3], t)  # type: ignore[attr-defined]
         elif kind == "answer":
-            c = calls.get(ev[1])
-            if c is None or c[4] != "o":
+            if not offers:
                 continue
+            cid = next(iter(offers))
+            del offers[cid]
+            c = calls[cid]
             c[4] = "c"
             status[c[5]] = "busy"
+            connected[cid] = None
+        elif kind == "finish":
+            if not connected:
+                continue
+            cid = next(iter(connected))
+            del connected[cid]
+            c = calls.pop(cid)
+            a = c[5]
+            impl.idle[a] = t
+            impl.freed(a, t)  # type: ignore[attr-defined]
         elif kind == "hangup":
             c = calls.pop(ev[1], None)
             if c is None:
                 continue
+            offers.pop(ev[1], None)
+            connected.pop(ev[1], None)
             if c[4] == "w":
                 if is_scan:
                     impl.waiting[c[0]].remove(ev[1])  # type: ignore[attr-defined]

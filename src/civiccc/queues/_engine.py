@@ -176,6 +176,7 @@ class _Queue:
         "n_reachable",
         "n_waiting",
         "order",
+        "plain",
         "records",
         "roster_pos",
         "rr_last",
@@ -200,6 +201,8 @@ class _Queue:
         self.roster_pos = 0
         self.fast = spec.strategy is Strategy.LONGEST_IDLE
         self.by_ready = spec.idle_basis is IdleBasis.READY_SINCE
+        # longest idle with no per-call gating: the agent-side fast path applies
+        self.plain = self.fast and not spec.level_waits and not spec.presence_routing
 
 
 @attrs.frozen(kw_only=True)
@@ -650,27 +653,56 @@ class QueueEngine:
         return ag.id
 
     def _agent_freed(self, ag: _Agent) -> None:
-        if ag.status != _READY:
+        if ag.status is not _READY:
             return
-        qs = self._agent_queues[ag.id]
-        if len(qs) == 1:
-            q = self._queues[qs[0]]
-            if q.n_waiting:
+        aid = ag.id
+        queues = self._queues
+        calls = self._calls
+        now = self._now
+        best: tuple[int, float, int, str] | None = None
+        best_q: _Queue | None = None
+        simple = ag.blocked_until <= now
+        slow: list[tuple[tuple[int, float, int, str], _Queue]] = []
+        for qid in self._agent_queues[aid]:
+            q = queues[qid]
+            if not q.n_waiting or not q.members[aid].active:
+                continue
+            # the head waiting call (lazy invalidation of finished/moved entries)
+            w = q.waiting
+            h = None
+            while w:
+                h = w[0]
+                c = calls.get(h[3])
+                if c is not None and c.state == WAITING and c.queue == qid and c.seq == h[2]:
+                    break
+                heapq.heappop(w)
+                h = None
+            if h is None:
+                continue
+            if simple and q.plain and not c.excluded and not c.skills:  # type: ignore[union-attr]
+                if best is None or h < best:
+                    best, best_q = h, q
+            else:
+                slow.append((h, q))
+        if slow:
+            if best is not None and best_q is not None:
+                slow.append((best, best_q))
+            slow.sort(key=lambda hq: hq[0])
+            for _, q in slow:
+                if ag.status is not _READY:
+                    break
                 self._dispatch(q, None)
             return
-        # queues with waiting calls, best head call first
-        heads = []
-        for qid in qs:
-            q = self._queues[qid]
-            if q.n_waiting and q.members[ag.id].active:
-                h = self._head(q)
-                if h is not None:
-                    heads.append((h[0], h[1], h[2], qid))
-        heads.sort()
-        for *_, qid in heads:
-            if ag.status != _READY:
-                break
-            self._dispatch(self._queues[qid], None)
+        if best is None or best_q is None:
+            return
+        # fast path: with no gating, a waiting call means no other eligible agent is ready in
+        # that queue, so the freed agent takes the best head call of its queues
+        heapq.heappop(best_q.waiting)
+        best_q.n_waiting -= 1
+        c = calls[best[3]]
+        c.state = OFFERING
+        c.gen += 1
+        self._offer(best_q, c, [ag])
 
     # ------------------------------------------------------------------ team rules
     def _require(self, actor: str, queue: str, roles: tuple[Role, ...], what: str) -> _Queue:
