@@ -383,3 +383,36 @@ def test_private_numbers_only_reach_the_adapter_ring_leg() -> None:
         else:
             assert "+491701234567" not in repr(cmd)
             assert cmd.present in (None, "+4930123")
+
+
+def test_callback_retry_waits_for_opening_hours() -> None:
+    """An unreached callback due after closing is retried at the next opening."""
+    cal = Calendar.from_dict(
+        {
+            "id": "office",
+            "timezone": "UTC",
+            "hours": {d: [["08:00", "16:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+            | {"sat": [], "sun": []},
+        }
+    )
+    eng, clock = make(
+        {
+            "calendar": "office",
+            "callback": {"calls_waiting": 0, "retry_delay": 3600, "max_attempts": 3},
+        },
+        agents="A",
+        calendars={"office": cal},
+    )
+    clock.set(datetime(2025, 6, 16, 15, 30, tzinfo=UTC))  # Monday 15:30, open
+    c = eng.arrive("q")
+    eng.accept_callback(c, "+15551234")
+    eng.login("A")
+    eng.answer(c, "A")
+    eng.callback_result(c, reached=False)  # retry due 16:30: closed
+    clock.set(datetime(2025, 6, 16, 16, 30, tzinfo=UTC))
+    eng.advance()
+    assert eng.call_info(c)["state"] == "callback_wait"
+    assert eng.next_timer() == datetime(2025, 6, 17, 8, 0, tzinfo=UTC).timestamp()
+    clock.set(datetime(2025, 6, 17, 8, 0, tzinfo=UTC))
+    eng.advance()
+    assert eng.call_info(c)["offered"] == ["A"]

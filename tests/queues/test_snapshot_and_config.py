@@ -118,3 +118,41 @@ def test_example_script_runs(capsys) -> None:  # type: ignore[no-untyped-def]
     assert "refused: logout of 'huber'" in out
     assert "('wagner', 'reverted')" in out
     assert "connect        call=c1 agent=wagner present=+4985419699" in out
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+NUMERIC = [
+    "ring_timeout",
+    "wrap_up",
+    "no_answer_delay",
+    "reject_delay",
+    "max_wait",
+    "service_level",
+]
+
+
+@given(
+    field=st.sampled_from(NUMERIC),
+    value=st.one_of(
+        st.text(max_size=3),
+        st.floats(max_value=-0.001),
+        st.booleans(),
+        st.lists(st.integers(), max_size=1),
+    ),
+)
+def test_bad_numbers_are_located(field: str, value: object) -> None:
+    """Any non-numeric or negative timing value raises ConfigError at queues.<id>.<field>."""
+    with pytest.raises(ConfigError) as info:
+        QueuesConfig.from_dict({"queues": {"desk": {field: value}}})
+    assert info.value.path == f"queues.desk.{field}"
+    assert info.value.node is None or info.value.node == "desk"
+
+
+@given(st.dictionaries(st.sampled_from(NUMERIC), st.floats(0, 1e6, allow_nan=False), max_size=4))
+def test_good_numbers_round_into_the_spec(values: dict) -> None:  # type: ignore[type-arg]
+    """Valid timings land unchanged in the frozen QueueSpec."""
+    spec = QueuesConfig.from_dict({"queues": {"desk": dict(values)}}).queues["desk"]
+    for k, v in values.items():
+        assert getattr(spec, k) == v

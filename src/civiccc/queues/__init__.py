@@ -44,8 +44,7 @@ from civiccc.queues._status import AgentStatus as AgentStatus
 from civiccc.queues._status import Presence as Presence
 from civiccc.queues._status import next_status as next_status
 
-__all__ = [
-    "TRANSITIONS",
+__all__ = [  # noqa: RUF022 (plainly sorted, as tests/test_architecture.py checks)
     "Action",
     "AgentSpec",
     "AgentStatus",
@@ -68,5 +67,6 @@ __all__ = [
     "QueuesConfig",
     "Role",
     "Strategy",
+    "TRANSITIONS",
     "next_status",
 ]
