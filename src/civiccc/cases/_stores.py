@@ -1,0 +1,490 @@
+"""Case stores: one interface, in memory, SQLite (default) and PostgreSQL (psycopg 3).
+
+A case is stored as a JSON document plus indexed columns; its audit trail goes into an
+append-only table (updates and deletes are refused by triggers). Every ``save`` checks the
+version it read (optimistic concurrency): a concurrent change raises
+:class:`~civiccc.errors.ConcurrencyError` instead of being overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from civiccc.cases._lifecycle import CLOSED_STATES
+from civiccc.cases._model import AuditEntry, Case
+from civiccc.errors import ConcurrencyError, NotFoundError, StoreError
+
+__all__ = ["MemoryStore", "PostgresStore", "SqliteStore", "Store", "open_store"]
+
+_CLOSED = tuple(s.value for s in CLOSED_STATES)
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Where cases live. Implementations: :class:`MemoryStore`, :class:`SqliteStore`,
+    :class:`PostgresStore`."""
+
+    def next_number(self) -> int:
+        """A new case number (unique, increasing)."""
+
+    def insert(self, case: Case) -> None:
+        """Store a new case (version 0 -> 1)."""
+
+    def save(self, case: Case) -> None:
+        """Store a changed case; ``ConcurrencyError`` if someone saved it since it was read."""
+
+    def get(self, case_id: str) -> Case:
+        """A fresh copy of the case; ``NotFoundError`` if there is none."""
+
+    def query(
+        self,
+        *,
+        open_only: bool = False,
+        department: str | None = None,
+        tag: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[Case]:
+        """Cases matching every given filter (created in ``[since, until)``), by id."""
+
+    def put_meta(self, key: str, value: Any) -> None:
+        """Store a JSON-able value under ``key`` (emergencies, settings)."""
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        """The value stored under ``key``."""
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Group writes: all or nothing (nested calls join the outer transaction)."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+def _doc(case: Case) -> str:
+    return json.dumps(case.to_dict(), separators=(",", ":"))
+
+
+def _tags(case: Case) -> str:
+    return "," + ",".join(case.tags) + "," if case.tags else ""
+
+
+class MemoryStore:
+    """A store in memory (tests, simulations). Copies in and out like the SQL stores."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, tuple[int, str, list[dict[str, Any]]]] = {}
+        self._meta: dict[str, str] = {}
+        self._n = 0
+        self._lock = threading.Lock()
+        self._snapshot: Any = None
+        self._depth = 0
+
+    def next_number(self) -> int:
+        with self._lock:
+            self._n += 1
+            return self._n
+
+    def insert(self, case: Case) -> None:
+        with self._lock:
+            if case.id in self._docs:
+                raise ConcurrencyError(f"case {case.id!r} exists already")
+            self._docs[case.id] = (1, _doc(case), [a.to_dict() for a in case.audit])
+        case.version, case.saved_audit = 1, len(case.audit)
+
+    def save(self, case: Case) -> None:
+        with self._lock:
+            old = self._docs.get(case.id)
+            if old is None:
+                raise NotFoundError(f"case {case.id!r} not found")
+            if old[0] != case.version:
+                msg = f"case {case.id!r} changed since read (version {case.version}, now {old[0]})"
+                raise ConcurrencyError(msg)
+            audit = old[2] + [a.to_dict() for a in case.audit[case.saved_audit :]]
+            self._docs[case.id] = (old[0] + 1, _doc(case), audit)
+        case.version, case.saved_audit = case.version + 1, len(case.audit)
+
+    def get(self, case_id: str) -> Case:
+        try:
+            version, doc, audit = self._docs[case_id]
+        except KeyError:
+            raise NotFoundError(f"case {case_id!r} not found") from None
+        return Case.from_dict(json.loads(doc), [AuditEntry.from_dict(a) for a in audit], version)
+
+    def query(self, *, open_only: bool = False, department: str | None = None,
+              tag: str | None = None, since: dt.datetime | None = None,
+              until: dt.datetime | None = None) -> list[Case]:  # fmt: skip
+        out = []
+        for cid in sorted(self._docs, key=_id_key):
+            c = self.get(cid)
+            if _matches(c, open_only, department, tag, since, until):
+                out.append(c)
+        return out
+
+    def put_meta(self, key: str, value: Any) -> None:
+        self._meta[key] = json.dumps(value)
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        return json.loads(self._meta[key]) if key in self._meta else default
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth == 0:
+            self._snapshot = (dict(self._docs), dict(self._meta), self._n)
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            if self._depth == 1:
+                self._docs, self._meta, self._n = self._snapshot
+            raise
+        finally:
+            self._depth -= 1
+
+    def close(self) -> None:
+        pass
+
+
+def _id_key(cid: str) -> tuple[int, str]:
+    tail = cid.rsplit("-", 1)[-1]
+    return (int(tail), cid) if tail.isdigit() else (0, cid)
+
+
+def _matches(c: Case, open_only: bool, department: str | None, tag: str | None,
+             since: dt.datetime | None, until: dt.datetime | None) -> bool:  # fmt: skip
+    return (
+        (not open_only or c.is_open)
+        and (department is None or c.department == department)
+        and (tag is None or tag in c.tags)
+        and (since is None or c.created_at >= since)
+        and (until is None or c.created_at < until)
+    )
+
+
+#: Schema migrations, in order; ``user_version``/``schema_version`` counts those applied.
+_SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE cases (id TEXT PRIMARY KEY, service_code TEXT NOT NULL, department TEXT NOT"
+        " NULL, state TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,"
+        " version INTEGER NOT NULL, doc TEXT NOT NULL)",
+        "CREATE TABLE audit (case_id TEXT NOT NULL, n INTEGER NOT NULL, at REAL NOT NULL,"
+        " by TEXT NOT NULL, action TEXT NOT NULL, from_state TEXT, to_state TEXT, note TEXT,"
+        " PRIMARY KEY (case_id, n))",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE counter (n INTEGER NOT NULL)",
+        "INSERT INTO counter VALUES (0)",
+    ),
+    (
+        "ALTER TABLE cases ADD COLUMN tags TEXT NOT NULL DEFAULT ''",
+        "UPDATE cases SET tags = coalesce((SELECT ',' || group_concat(j.value, ',') || ','"
+        " FROM json_each(json_extract(cases.doc, '$.tags')) j), '')",
+        "CREATE INDEX cases_open ON cases (state, department)",
+        "CREATE INDEX cases_created ON cases (created)",
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+        " SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+        " SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+    ),
+)
+SCHEMA_VERSION = len(_SQLITE_MIGRATIONS)
+
+
+class _SqlStore:
+    """Shared SQL for SQLite and PostgreSQL (placeholders differ)."""
+
+    _p = "?"
+    _depth = 0
+
+    def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        raise NotImplementedError
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def _q(self, sql: str) -> str:
+        return sql if self._p == "?" else sql.replace("?", "%s")
+
+    def next_number(self) -> int:
+        with self.transaction():
+            row = self._execute(self._q("UPDATE counter SET n = n + 1 RETURNING n")).fetchone()
+        return int(row[0])
+
+    def _audit_rows(self, case: Case, start: int) -> list[tuple[Any, ...]]:
+        return [
+            (case.id, i, a.at.timestamp(), a.by, a.action, a.from_state, a.to_state, a.note)
+            for i, a in enumerate(case.audit[start:], start)
+        ]
+
+    def _insert_audit(self, rows: list[tuple[Any, ...]]) -> None:
+        raise NotImplementedError
+
+    def insert(self, case: Case) -> None:
+        with self.transaction():
+            try:
+                self._execute(
+                    self._q("INSERT INTO cases (id, service_code, department, state, created,"
+                            " updated, version, doc, tags) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)"),
+                    (case.id, case.service_code, case.department, case.state.value,
+                     case.created_at.timestamp(), case.updated_at.timestamp(), _doc(case), _tags(case)),
+                )  # fmt: skip
+            except Exception as e:
+                if "unique" in str(e).lower() or "duplicate" in str(e).lower():
+                    raise ConcurrencyError(f"case {case.id!r} exists already") from e
+                raise
+            self._insert_audit(self._audit_rows(case, 0))
+        case.version, case.saved_audit = 1, len(case.audit)
+
+    def save(self, case: Case) -> None:
+        with self.transaction():
+            cur = self._execute(
+                self._q("UPDATE cases SET state = ?, department = ?, updated = ?, version = ?,"
+                        " doc = ?, tags = ? WHERE id = ? AND version = ?"),
+                (case.state.value, case.department, case.updated_at.timestamp(), case.version + 1,
+                 _doc(case), _tags(case), case.id, case.version),
+            )  # fmt: skip
+            if cur.rowcount != 1:
+                row = self._execute(self._q("SELECT version FROM cases WHERE id = ?"), (case.id,))
+                found = row.fetchone()
+                if found is None:
+                    raise NotFoundError(f"case {case.id!r} not found")
+                msg = (
+                    f"case {case.id!r} changed since read (version {case.version}, now {found[0]})"
+                )
+                raise ConcurrencyError(msg)
+            self._insert_audit(self._audit_rows(case, case.saved_audit))
+        case.version, case.saved_audit = case.version + 1, len(case.audit)
+
+    def _load(self, rows: list[tuple[Any, ...]]) -> list[Case]:
+        if not rows:
+            return []
+        audits: dict[str, list[AuditEntry]] = {r[0]: [] for r in rows}
+        ids = list(audits)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ", ".join([self._p] * len(chunk))
+            for a in self._execute(
+                f"SELECT case_id, at, by, action, from_state, to_state, note FROM audit"
+                f" WHERE case_id IN ({marks}) ORDER BY case_id, n", tuple(chunk)
+            ).fetchall():  # fmt: skip
+                audits[a[0]].append(AuditEntry(
+                    at=dt.datetime.fromtimestamp(a[1], dt.UTC), by=a[2], action=a[3],
+                    from_state=a[4], to_state=a[5], note=a[6] or ""))  # fmt: skip
+        return [Case.from_dict(json.loads(r[2]), audits[r[0]], r[1]) for r in rows]
+
+    def get(self, case_id: str) -> Case:
+        rows = self._execute(
+            self._q("SELECT id, version, doc FROM cases WHERE id = ?"), (case_id,)
+        ).fetchall()
+        if not rows:
+            raise NotFoundError(f"case {case_id!r} not found")
+        return self._load(rows)[0]
+
+    def query(self, *, open_only: bool = False, department: str | None = None,
+              tag: str | None = None, since: dt.datetime | None = None,
+              until: dt.datetime | None = None) -> list[Case]:  # fmt: skip
+        where, params = ["1 = 1"], []
+        if open_only:
+            where.append(f"state NOT IN ({', '.join([self._p] * len(_CLOSED))})")
+            params += list(_CLOSED)
+        if department is not None:
+            where.append(f"department = {self._p}")
+            params.append(department)
+        if tag is not None:
+            where.append(f"tags LIKE {self._p}")
+            params.append(f"%,{tag},%")
+        if since is not None:
+            where.append(f"created >= {self._p}")
+            params.append(since.timestamp())
+        if until is not None:
+            where.append(f"created < {self._p}")
+            params.append(until.timestamp())
+        rows = self._execute(
+            f"SELECT id, version, doc FROM cases WHERE {' AND '.join(where)}", tuple(params)
+        ).fetchall()
+        return sorted(self._load(rows), key=lambda c: _id_key(c.id))
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self._execute(self._q("SELECT value FROM meta WHERE key = ?"), (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+
+class SqliteStore(_SqlStore):
+    """The embedded default: one SQLite file (or ``":memory:"``), WAL, schema migrations.
+
+    Args:
+        path: The database file.
+        durable: ``True`` (default) syncs every commit (``synchronous=FULL``); ``False`` uses
+            ``NORMAL`` (WAL: a process crash loses nothing, a power cut may lose the last commits).
+    """
+
+    def __init__(self, path: str | Path = ":memory:", *, durable: bool = True) -> None:
+        self.path = str(path)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot open: {e}") from e
+        self._lock = threading.RLock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._migrate()
+
+    @property
+    def schema_version(self) -> int:
+        """The number of migrations applied to this database."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            current = self.schema_version
+            if current > SCHEMA_VERSION:
+                msg = f"{self.path}: schema version {current} is newer than this civiccc ({SCHEMA_VERSION})"
+                raise StoreError(msg)
+            for version in range(current, SCHEMA_VERSION):
+                for sql in _SQLITE_MIGRATIONS[version]:
+                    self._db.execute(sql)
+                self._db.execute(f"PRAGMA user_version={version + 1}")
+
+    def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return self._db.execute(sql, params)
+
+    def _insert_audit(self, rows: list[tuple[Any, ...]]) -> None:
+        self._db.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def put_meta(self, key: str, value: Any) -> None:
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+    def close(self) -> None:
+        self._db.close()
+
+
+_PG_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS cases (id TEXT PRIMARY KEY, service_code TEXT NOT NULL,"
+    " department TEXT NOT NULL, state TEXT NOT NULL, created DOUBLE PRECISION NOT NULL,"
+    " updated DOUBLE PRECISION NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,"
+    " tags TEXT NOT NULL DEFAULT '')",
+    "CREATE TABLE IF NOT EXISTS audit (case_id TEXT NOT NULL, n INTEGER NOT NULL,"
+    " at DOUBLE PRECISION NOT NULL, by TEXT NOT NULL, action TEXT NOT NULL, from_state TEXT,"
+    " to_state TEXT, note TEXT, PRIMARY KEY (case_id, n))",
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE SEQUENCE IF NOT EXISTS case_numbers",
+    "CREATE INDEX IF NOT EXISTS cases_open ON cases (state, department)",
+    "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$",
+    "DROP TRIGGER IF EXISTS audit_append_only ON audit",
+    "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit"
+    " FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+)
+
+
+class PostgresStore(_SqlStore):
+    """Cases in PostgreSQL (several app servers sharing cases); needs ``psycopg`` (extra).
+
+    One connection per store object (use one store per thread). Concurrent changes to a case
+    are detected by its version (optimistic), :class:`CaseDesk` re-applies the change.
+    """
+
+    _p = "%s"
+
+    def __init__(self, conninfo: str) -> None:
+        import psycopg  # optional extra, imported lazily
+
+        try:
+            self._db = psycopg.connect(conninfo, autocommit=True)
+        except psycopg.Error as e:
+            raise StoreError(f"cannot connect to PostgreSQL: {e}") from e
+        self._lock = threading.RLock()
+        with self.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(31100)")
+            for sql in _PG_SCHEMA:
+                self._db.execute(sql)
+            row = self._db.execute("SELECT version FROM schema_version").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO schema_version VALUES (%s)", (SCHEMA_VERSION,))
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version recorded in the database."""
+        return int(self._db.execute("SELECT version FROM schema_version").fetchone()[0])
+
+    def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return self._db.execute(sql.replace("?", "%s") if "?" in sql else sql, params)  # type: ignore[arg-type]
+
+    def next_number(self) -> int:
+        return int(self._db.execute("SELECT nextval('case_numbers')").fetchone()[0])  # type: ignore[index]
+
+    def _insert_audit(self, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            with self._db.cursor() as cur:
+                cur.executemany("INSERT INTO audit VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
+            try:
+                with self._db.transaction():
+                    yield
+            finally:
+                self._depth = 0
+
+    def put_meta(self, key: str, value: Any) -> None:
+        self._db.execute(
+            "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            (key, json.dumps(value)),
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def open_store(url: str | Path | None = None) -> Store:
+    """A store from a URL: ``None``/``"memory:"``, a SQLite path or ``sqlite:///path``,
+    ``postgresql://...``.
+
+    >>> type(open_store("memory:")).__name__
+    'MemoryStore'
+    """
+    if url is None or str(url) == "memory:":
+        return MemoryStore()
+    s = str(url)
+    if s.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(s)
+    return SqliteStore(s.removeprefix("sqlite:///").removeprefix("sqlite://") or ":memory:")
