@@ -54,14 +54,14 @@ def make_stream(world: dict[str, Any], n_events: int, seed: int) -> list[tuple[A
     n = 0
     for _ in range(n_events):
         r = rng.random()
-        if r < 0.34 or not live:
+        if r < 0.31 or not live:
             n += 1
             cid = f"c{n}"
             live.append(cid)
             out.append(("arrive", cid, rng.choice(qids), rng.randint(1, 5)))
-        elif r < 0.64:
+        elif r < 0.62:
             out.append(("answer",))  # the oldest outstanding offer is answered
-        elif r < 0.90:
+        elif r < 0.92:
             out.append(("finish",))  # the oldest connected call ends
         elif r < 0.97:
             out.append(("hangup", live.pop(rng.randrange(len(live)))))

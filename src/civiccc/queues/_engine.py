@@ -313,6 +313,8 @@ class QueueEngine:
 
     def _sync(self) -> float:
         now: float = self._stamp() if self._stamp is not None else self._clock_ts()
+        if now < self._now:  # advance(now) ran ahead of the clock: never go back
+            now = self._now
         timers = self._timers
         if timers and timers[0][0] <= now:
             self._fire(now)
