@@ -151,7 +151,7 @@ class _Call:
         self.excluded: dict[str, float] = {}
         self.agent: str | None = None
         self.answered_at: float | None = None
-        self.history: list[list[Any]] = [["queued", now, queue]]
+        self.history: list[Any] = [("queued", now, queue)]
         self.callback: str | None = None
         self.attempts = 0
         self.last_pos = -1
@@ -964,30 +964,37 @@ class QueueEngine:
 
     def answer(self, call: str, agent: str) -> None:
         """``agent`` accepts the offered ``call`` (first answer wins with ring all)."""
-        self._sync()
-        c = self._call(call)
-        ag = self._agent(agent)
-        if c.state != OFFERING or agent not in c.offered:
+        now = self._sync()
+        c = self._calls.get(call)
+        if c is None:
+            c = self._call(call)
+        ag = self._agents.get(agent)
+        if ag is None:
+            ag = self._agent(agent)
+        offered = c.offered
+        if c.state != OFFERING or agent not in offered:
             raise InvalidTransition("call", c.state, "answer", call)
         self._set(ag, "answer")
         ag.misses = 0
         ag.call = call
-        q = self._queues[c.queue]
-        for other in c.offered:
-            if other != agent:
-                oa = self._agents[other]
-                self._set(oa, "cancel")
-                self._cmd("stop_ringing", call=call, agent=other, queue=c.queue)
-                self._agent_freed(oa)
+        qid = c.queue
+        q = self._queues[qid]
         c.offered = []
+        if len(offered) > 1:
+            for other in offered:
+                if other != agent:
+                    oa = self._agents[other]
+                    self._set(oa, "cancel")
+                    self._cmd("stop_ringing", call=call, agent=other, queue=qid)
+                    self._agent_freed(oa)
         c.state = CONNECTED
         c.agent = agent
-        c.answered_at = self._now
+        c.answered_at = now
         c.timeout_due = False
-        c.history.append(["answered", self._now, agent])
-        ag.answered[c.queue] = ag.answered.get(c.queue, 0) + 1
-        q.counters["answered"] = q.counters.get("answered", 0) + 1
-        self._out.append(Command("connect", self._now, call, agent, c.queue, (), q.spec.number))
+        c.history.append(("answered", now, agent))
+        answered = ag.answered
+        answered[qid] = answered.get(qid, 0) + 1
+        self._out.append(Command("connect", now, call, agent, qid, (), q.spec.number))
         if c.callback is not None:
             c.attempts += 1
             self._cmd(
@@ -1188,7 +1195,7 @@ class QueueEngine:
 
     def _move(self, c: _Call, target: str, why: str) -> None:
         q2 = self._queue(target)
-        c.history.append([why, self._now, target])
+        c.history.append((why, self._now, target))
         c.queue = target
         c.entered = self._now
         c.offered = []
@@ -1229,7 +1236,7 @@ class QueueEngine:
             if not consult:
                 self._agent_call_end(ag, q)
         if kind in ("flow", "external"):
-            c.history.append(["transfer", self._now, f"{kind}:{to}"])
+            c.history.append(("transfer", self._now, f"{kind}:{to}"))
             self._calls.pop(call, None)
             c.state = _DONE
             self._cmd(
@@ -1244,7 +1251,7 @@ class QueueEngine:
             target = self._agent(to)
             if target.status != _READY:
                 raise InvalidTransition("agent", str(target.status), "offer", to)
-            c.history.append(["transfer", self._now, f"agent:{to}"])
+            c.history.append(("transfer", self._now, f"agent:{to}"))
             c.consult = f"{ag.id}@{q.spec.id}" if (consult and ag) else None
             c.state = OFFERING
             c.agent = None
@@ -1262,7 +1269,7 @@ class QueueEngine:
         if c.state not in (WAITING, OFFERING) or c.callback is not None:
             raise InvalidTransition("call", c.state, "accept_callback", call)
         c.callback = number
-        c.history.append(["callback", self._now, None])
+        c.history.append(("callback", self._now, None))
         q = self._queues[c.queue]
         q.counters["callbacks"] = q.counters.get("callbacks", 0) + 1
 
@@ -1273,11 +1280,10 @@ class QueueEngine:
         if c.state != CONNECTED or c.callback is None:
             raise InvalidTransition("call", c.state, "callback_result", call)
         if reached:
-            c.history.append(["callback_reached", self._now, c.agent])
+            c.history.append(("callback_reached", self._now, c.agent))
             return
         q = self._queues[c.queue]
         ag = self._agents[c.agent] if c.agent else None
-        q.counters["answered"] -= 1
         if ag is not None:
             ag.answered[q.spec.id] -= 1
             self._agent_call_end(ag, None)
