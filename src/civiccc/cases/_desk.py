@@ -266,35 +266,41 @@ class CaseDesk:
 
     def _change(self, case_id: str, fn: Callable[[Case, dt.datetime], T],
                 at: dt.datetime | None = None) -> T:  # fmt: skip
-        """Apply ``fn`` and save; on a concurrent change, reload and apply again."""
+        """Apply ``fn`` and save. If someone else saved the case since we read it, reload it
+        with its row locked (in a transaction) and apply ``fn`` again: no change is lost."""
         now = self._now(at)
-        for _ in range(10):
-            case = self._cases.get(case_id)
+        case = self._cases.get(case_id)
+        try:
             if case is None:
                 case = self.store.get(case_id)
-            try:
-                result = fn(case, now)
-                case.updated_at = max(case.updated_at, now)
-                self.store.save(case)
-            except ConcurrencyError:
-                self._cases.pop(case_id, None)
-                self._cases[case_id] = self.store.get(case_id)
-                continue
-            except BaseException:
-                self._cases.pop(case_id, None)
-                with contextlib.suppress(NotFoundError):
-                    fresh = self.store.get(case_id)
-                    if fresh.is_open:
-                        self._cases[case_id] = fresh
-                raise
-            if case.is_open:
-                self._cases[case_id] = case
-            else:
-                self._cases.pop(case_id, None)
-            self._index(case)
-            return result
-        msg = f"case {case_id!r}: gave up after 10 concurrent changes"
-        raise ConcurrencyError(msg)
+            result = self._apply(case, fn, now)
+        except ConcurrencyError:
+            self._cases.pop(case_id, None)
+            with self.store.transaction():
+                case = self.store.get(case_id, lock=True)
+                result = self._apply(case, fn, now)
+        if case.is_open:
+            self._cases[case_id] = case
+        else:
+            self._cases.pop(case_id, None)
+        self._index(case)
+        return result
+
+    def _apply(self, case: Case, fn: Callable[[Case, dt.datetime], T], now: dt.datetime) -> T:
+        try:
+            result = fn(case, now)
+            case.updated_at = max(case.updated_at, now)
+            self.store.save(case)
+        except ConcurrencyError:
+            raise
+        except BaseException:
+            self._cases.pop(case.id, None)
+            with contextlib.suppress(NotFoundError):
+                fresh = self.store.get(case.id)
+                if fresh.is_open:
+                    self._cases[case.id] = fresh
+            raise
+        return result
 
     def _audit(self, case: Case, now: dt.datetime, by: str, action: str, note: str = "",
                from_state: str | None = None, to_state: str | None = None) -> None:  # fmt: skip

@@ -40,8 +40,10 @@ class Store(Protocol):
     def save(self, case: Case) -> None:
         """Store a changed case; ``ConcurrencyError`` if someone saved it since it was read."""
 
-    def get(self, case_id: str) -> Case:
-        """A fresh copy of the case; ``NotFoundError`` if there is none."""
+    def get(self, case_id: str, *, lock: bool = False) -> Case:
+        """A fresh copy of the case; ``NotFoundError`` if there is none. ``lock`` (inside a
+        transaction) holds the case's row until the transaction ends (PostgreSQL
+        ``FOR UPDATE``; SQLite's write transaction already excludes other writers)."""
 
     def query(
         self,
@@ -110,7 +112,7 @@ class MemoryStore:
             self._docs[case.id] = (old[0] + 1, _doc(case), audit)
         case.version, case.saved_audit = case.version + 1, len(case.audit)
 
-    def get(self, case_id: str) -> Case:
+    def get(self, case_id: str, *, lock: bool = False) -> Case:
         try:
             version, doc, audit = self._docs[case_id]
         except KeyError:
@@ -277,10 +279,11 @@ class _SqlStore:
                     from_state=a[4], to_state=a[5], note=a[6] or ""))  # fmt: skip
         return [Case.from_dict(json.loads(r[2]), audits[r[0]], r[1]) for r in rows]
 
-    def get(self, case_id: str) -> Case:
-        rows = self._execute(
-            self._q("SELECT id, version, doc FROM cases WHERE id = ?"), (case_id,)
-        ).fetchall()
+    def get(self, case_id: str, *, lock: bool = False) -> Case:
+        sql = "SELECT id, version, doc FROM cases WHERE id = ?"
+        if lock and self._p != "?":
+            sql += " FOR UPDATE"
+        rows = self._execute(self._q(sql), (case_id,)).fetchall()
         if not rows:
             raise NotFoundError(f"case {case_id!r} not found")
         return self._load(rows)[0]

@@ -1,0 +1,46 @@
+"""Shared helpers for the cases tests (the VAN calendar, instants, a catalogue)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from civiccc.calendar import Calendar
+
+VAN = ZoneInfo("America/Vancouver")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def van(*args: int) -> dt.datetime:
+    """A Vancouver wall-clock instant."""
+    return dt.datetime(*args, tzinfo=VAN)  # type: ignore[misc]
+
+
+def van_calendar(**extra: Any) -> Calendar:
+    """Mon-Fri 08:00-16:30 America/Vancouver, no holidays (research calendar VAN)."""
+    return Calendar.from_dict({"id": "van", "timezone": "America/Vancouver",
+                               "hours": {d: [["08:00", "16:30"]] for d in WEEKDAYS}, **extra})  # fmt: skip
+
+
+CATALOGUE: dict[str, Any] = {
+    "jurisdiction": {"id": "city.example", "timezone": "America/Vancouver"},
+    "departments": {
+        "roads": {"name": "Roads and Streets", "calendar": "van"},
+        "waste": {"name": "Solid Waste", "calendar": "van"},
+        "hotline": {"name": "Service Centre"},
+    },
+    "services": [
+        {"code": "pothole", "name": "Pothole", "department": "roads", "warn_at": [0.5, 0.75],
+         "sla": {"normal": {"first_response": "2h", "resolution": "8h", "next_reply": "2h"},
+                 "urgent": {"resolution": "4h"}, "low": {"resolution": "1h"},
+                 "high": {"resolution": {"after": "24h", "business": False}}},
+         "attributes": [{"code": "size", "datatype": "singlevaluelist",
+                         "values": ["small", "large"]}]},
+        {"code": "missed_pickup", "name": "Missed pick-up", "department": "waste",
+         "reopen": "restart", "priority_change": "restart",
+         "sla": {"normal": {"resolution": "8h"}, "urgent": {"resolution": "4h"}}},
+        {"code": "info", "name": "Information", "department": "hotline",
+         "sla": {"normal": {"resolution": "24h"}}},
+    ],
+}  # fmt: skip

@@ -1,0 +1,217 @@
+"""One behavioural suite for every store (memory, SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from cases_helpers import van, van_calendar
+
+from civiccc.cases import (
+    CaseDesk,
+    CaseState,
+    Catalogue,
+    Contact,
+    Location,
+    PostgresStore,
+    SqliteStore,
+    Store,
+    open_store,
+)
+from civiccc.clock import VirtualClock
+from civiccc.errors import ConcurrencyError, NotFoundError, StoreError
+
+
+def _desk(catalogue: Catalogue, store: Store) -> CaseDesk:
+    return CaseDesk(catalogue, clock=VirtualClock(van(2025, 6, 16, 9)),
+                    calendars={"van": van_calendar()}, store=store)  # fmt: skip
+
+
+def test_round_trip_keeps_everything(catalogue: Catalogue, store: Store) -> None:
+    """A case read back equals the case written, audit trail included."""
+    desk = _desk(catalogue, store)
+    c = desk.create("pothole", by="clerk", description="deep", tags=["storm", "ward-3"],
+                    location=Location(address="1 Main St", lat=48.4, lon=-123.3),
+                    reporter=Contact(name="Ann", phone="+12505550100"),
+                    attributes={"size": "large"}, links=[("call", "CALL-1")])  # fmt: skip
+    desk.fire(c.id, "triage", by="clerk")
+    desk.attach(c.id, "s3://photos/1.jpg", by="clerk", name="photo")
+    back = store.get(c.id)
+    assert back.to_dict() == desk.get(c.id).to_dict()
+    assert [a.action for a in back.audit] == ["created", "triage", "attached"]
+    assert back.reporter == Contact(name="Ann", phone="+12505550100")
+    assert back.version == 3
+
+
+def test_optimistic_version_refuses_stale_write(catalogue: Catalogue, store: Store) -> None:
+    """A write based on an old version raises ConcurrencyError and changes nothing."""
+    desk = _desk(catalogue, store)
+    c = desk.create("pothole", by="clerk")
+    a, b = store.get(c.id), store.get(c.id)
+    a.priority = "high"
+    store.save(a)
+    b.priority = "low"
+    with pytest.raises(ConcurrencyError):
+        store.save(b)
+    assert store.get(c.id).priority == "high"
+
+
+def test_desk_reapplies_concurrent_change(catalogue: Catalogue, store: Store) -> None:
+    """Two desks (clerks) changing one case: both changes survive."""
+    d1 = _desk(catalogue, store)
+    c = d1.create("pothole", by="clerk")
+    d2 = _desk(catalogue, store)
+    d1.tag(c.id, "storm", by="ann")
+    d2.fire(c.id, "triage", by="bob")  # d2's copy is stale: reloaded and re-applied
+    final = store.get(c.id)
+    assert final.tags == ["storm"] and final.state is CaseState.TRIAGED
+    assert [a.by for a in final.audit] == ["clerk", "ann", "bob"]
+
+
+def test_query_filters(catalogue: Catalogue, store: Store) -> None:
+    """Queries by open/closed, department, tag and creation period."""
+    desk = _desk(catalogue, store)
+    a = desk.create("pothole", by="c", tags=["hurricane"], at=van(2025, 6, 1, 9))
+    b = desk.create("missed_pickup", by="c", tags=["hurricane"], at=van(2025, 6, 10, 9))
+    c = desk.create("pothole", by="c", at=van(2025, 6, 12, 9))
+    desk.fire(c.id, "cancel", by="c")
+    ids = lambda cases: [x.id for x in cases]  # noqa: E731
+    assert ids(store.query(open_only=True)) == [a.id, b.id]
+    assert ids(store.query(department="roads")) == [a.id, c.id]
+    assert ids(store.query(tag="hurricane")) == [a.id, b.id]
+    assert ids(store.query(tag="hurri")) == []
+    assert ids(store.query(since=van(2025, 6, 5), until=van(2025, 6, 11))) == [b.id]
+
+
+def test_transaction_is_all_or_nothing(catalogue: Catalogue, store: Store) -> None:
+    """A failing batch leaves neither its cases nor its changes behind."""
+    desk = _desk(catalogue, store)
+    keep = desk.create("pothole", by="c")
+    with pytest.raises(RuntimeError), desk.batch():
+        desk.create("pothole", by="c", case_id="SR-X")
+        desk.fire(keep.id, "triage", by="c")
+        raise RuntimeError("boom")
+    with pytest.raises(NotFoundError):
+        store.get("SR-X")
+    assert store.get(keep.id).state is CaseState.NEW
+    assert desk.get(keep.id).state is CaseState.NEW
+
+
+def test_ids_unique_and_meta(catalogue: Catalogue, store: Store) -> None:
+    """Case numbers increase; metadata (suspensions) survives a new desk."""
+    desk = _desk(catalogue, store)
+    ids = [desk.create("info", by="c").id for _ in range(5)]
+    assert len(set(ids)) == 5
+    desk.declare_emergency(van(2025, 6, 16, 10), van(2025, 6, 17, 10), reason="storm", by="mayor",
+                           departments=["roads"])  # fmt: skip
+    assert _desk(catalogue, store).suspensions == desk.suspensions
+    with pytest.raises(ConcurrencyError):
+        store.insert(store.get(ids[0]))
+
+
+def test_unknown_case(catalogue: Catalogue, store: Store) -> None:
+    """Reading a missing case raises NotFoundError (a KeyError)."""
+    with pytest.raises(KeyError, match="SR-404"):
+        store.get("SR-404")
+
+
+def test_open_cases_reloaded_by_new_desk(catalogue: Catalogue, store: Store) -> None:
+    """A new desk on the same store sees the open cases and their due times."""
+    desk = _desk(catalogue, store)
+    c = desk.create("pothole", by="c")
+    again = _desk(catalogue, store)
+    assert again.due(c.id) == desk.due(c.id) == van(2025, 6, 17, 8, 30)
+    assert again.due_before(van(2025, 6, 18)) == desk.due_before(van(2025, 6, 18))
+
+
+def test_sqlite_migrates_version_1(tmp_path: Path, catalogue: Catalogue) -> None:
+    """A version-1 database (no tags column, no triggers) is migrated on open."""
+    from civiccc.cases import _stores
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for sql in _stores._SQLITE_MIGRATIONS[0]:
+        db.execute(sql)
+    db.execute(
+        "INSERT INTO cases VALUES ('SR-1', 'info', 'hotline', 'new', 0, 0, 1, ?)",
+        ('{"id":"SR-1","service_code":"info","department":"hotline","priority":"normal",'
+         '"state":"new","created_at":0,"updated_at":0,"tags":["flood"]}',),
+    )  # fmt: skip
+    db.execute("INSERT INTO audit VALUES ('SR-1', 0, 0, 'clerk', 'created', NULL, 'new', '')")
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    assert store.schema_version == _stores.SCHEMA_VERSION == 2
+    assert [c.id for c in store.query(tag="flood")] == ["SR-1"]
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store._db.execute("DELETE FROM audit")
+    store.close()
+
+
+def test_sqlite_refuses_newer_schema(tmp_path: Path) -> None:
+    """A database from a newer civiccc is refused with a clear error."""
+    path = tmp_path / "new.db"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=99")
+    db.close()
+    with pytest.raises(StoreError, match="newer"):
+        SqliteStore(path)
+
+
+def test_open_store_urls(tmp_path: Path) -> None:
+    """open_store understands memory:, paths and sqlite:/// URLs."""
+    s = open_store(f"sqlite:///{tmp_path / 'x.db'}")
+    assert isinstance(s, SqliteStore) and (tmp_path / "x.db").exists()
+    s.close()
+
+
+def test_postgres_concurrent_clerks(pg_server, catalogue: Catalogue) -> None:  # type: ignore[no-untyped-def]
+    """Two threads with their own connections update one case 50 times each: no change is lost."""
+    url = pg_server()
+    store0 = PostgresStore(url)
+    desk0 = _desk(catalogue, store0)
+    c = desk0.create("pothole", by="setup")
+    errors: list[BaseException] = []
+
+    def clerk(name: str) -> None:
+        try:
+            store = PostgresStore(url)
+            desk = _desk(catalogue, store)
+            for i in range(50):
+                desk.tag(c.id, f"{name}-{i}", by=name)
+            store.close()
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=clerk, args=(n,)) for n in ("ann", "bob")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    final = store0.get(c.id)
+    assert len(final.tags) == 100
+    assert len(final.audit) == 101 and final.version == 101
+    with pytest.raises(Exception, match="append-only"):
+        store0._db.execute("UPDATE audit SET note = 'x'")
+    store0.close()
+
+
+def test_postgres_audit_append_only_and_schema(pg_server) -> None:  # type: ignore[no-untyped-def]
+    """A second store on the same database finds the schema in place."""
+    url = pg_server()
+    a, b = PostgresStore(url), PostgresStore(url)
+    assert a.schema_version == b.schema_version == 2
+    assert a.next_number() < b.next_number()
+    a.close(), b.close()
+
+
+def test_naive_time_refused(catalogue: Catalogue) -> None:
+    """A naive datetime is rejected."""
+    desk = _desk(catalogue, open_store())
+    with pytest.raises(ValueError, match="naive|aware|time zone"):
+        desk.create("info", by="c", at=dt.datetime(2025, 1, 1))
