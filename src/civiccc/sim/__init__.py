@@ -20,6 +20,7 @@ from civiccc.sim._core import EventLoop, streams
 from civiccc.sim._model import simulate
 from civiccc.sim._records import AgentRow, CallRow, CaseRow, Estimate, Results, Summary, kpis
 from civiccc.sim._replicate import run_replications
+from civiccc.sim._report import figures, report_html, write_report
 from civiccc.sim._scenario import Dist, Scenario, Shift, load_scenario
 from civiccc.sim.erlang import (
     ErlangResult,
@@ -48,9 +49,12 @@ __all__ = [
     "erlang_a",
     "erlang_b",
     "erlang_c",
+    "figures",
     "kpis",
     "load_scenario",
+    "report_html",
     "run_replications",
     "simulate",
     "streams",
+    "write_report",
 ]

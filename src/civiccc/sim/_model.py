@@ -6,6 +6,7 @@ import bisect
 import math
 import random
 from datetime import UTC, date, datetime, timedelta
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,6 +69,11 @@ class _Sim:
             self.cfg, clock=self.clock, calendars=sc.calendars, rng=self.rng["engine"], bus=bus
         )
         self.zone = ZoneInfo(sc.timezone)
+        self.flow: Any = sc.flow
+        if isinstance(sc.flow, (str, Mapping)):
+            from civiccc.routing import load_flow
+
+            self.flow = load_flow(sc.flow)
         self.calls: list[CallRow] = []
         self.live: dict[str, list[Any]] = {}  # engine call id -> mutable record
         self.cases: list[CaseRow] = []
@@ -143,16 +149,16 @@ class _Sim:
             return None
         return f"+1604{5000000 + rng.randrange(self.sc.caller_pool):07d}"
 
-    def _route(self, caller: str | None, t: float, dtmf: str | None) -> tuple[str, str, str]:
-        """Route through the production flow; returns (target, kind, digits pressed)."""
-        flow = self.sc.flow
+    def _route(self, caller: str | None, t: float, dtmf: str | None) -> tuple[str, str, str, int]:
+        """Route through the production flow; returns (target, kind, digits pressed, priority)."""
+        flow = self.flow
         if flow is None:
             assert self.sc.default_queue is not None
-            return self.sc.default_queue, "queue", ""
+            return self.sc.default_queue, "queue", "", 3
         at = datetime.fromtimestamp(t, UTC)
         if dtmf is not None:
             d = flow.route(caller, at, dtmf)
-            return d.target, d.kind, dtmf
+            return d.target, d.kind, dtmf, d.priority or 3
         s = flow.start(caller, at)
         rng = self.rng["dtmf"]
         behaviour = self.sc.dtmf
@@ -174,7 +180,7 @@ class _Sim:
                 s.press(key)
                 pressed.append(key)
         d = s.decision
-        return d.target, d.kind, "".join(pressed)
+        return d.target, d.kind, "".join(pressed), d.priority or 3
 
     def _on_arrive(self, data: tuple[str | None, str | None, int, bool]) -> None:
         caller, dtmf, attempt, scheduled = data
@@ -183,18 +189,20 @@ class _Sim:
             nxt = self._next_arrival(now)
             if nxt < math.inf:
                 self.loop.schedule(nxt, "arrive", (self._caller(), None, 0, True))
-        target, kind, digits = self._route(caller, now, dtmf)
+        target, kind, digits, priority = self._route(caller, now, dtmf)
         self.n += 1
         # row: [id, caller, arrived, queue/target, kind, outcome, answered_at, ended, agent,
         #       attempt, callback, case, digits]
         rec: list[Any] = [self.n, caller, now, target, kind, None, None, None, None, attempt,
                           False, False, digits]  # fmt: skip
-        if kind != "queue" or target not in self.cfg.queues:
+        if target in self.cfg.queues:
+            kind = rec[4] = "queue"  # e.g. an on-call transfer modelled as a hotline
+        else:
             rec[5] = kind if kind != "queue" else "unknown_queue"
             rec[7] = now
             self._close(rec)
             return
-        call = self.engine.arrive(target, caller=caller)
+        call = self.engine.arrive(target, caller=caller, priority=priority)
         self.live[call] = rec
         pq = self.patience_q.get(target, self.patience)()
         if pq < math.inf:

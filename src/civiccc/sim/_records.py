@@ -305,6 +305,7 @@ class Summary:
     runs: tuple[Results, ...]
 
     def kpis(self, queue: str | None = None) -> dict[str, Estimate | None]:
+        """KPI estimates (mean and 95 % CI over the runs), of all queues or of one."""
         per = [r.kpis(queue) for r in self.runs]
         out: dict[str, Estimate | None] = {}
         for f in _KPI_FIELDS:

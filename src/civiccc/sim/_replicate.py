@@ -12,9 +12,16 @@ from civiccc.sim._scenario import Scenario
 __all__ = ["run_replications"]
 
 
-def _one(args: tuple[Scenario, int, bool]) -> Results:
+def _one(args: tuple[Scenario, int, bool]) -> tuple[Any, ...]:
+    # plain rows travel back (a used flow holds compiled closures that do not pickle)
     scenario, seed, record_agents = args
-    return simulate(scenario, seed=seed, record_agents=record_agents)
+    r = simulate(scenario, seed=seed, record_agents=record_agents)
+    return (r.seed, r.calls, r.agents, r.cases)
+
+
+def _results(scenario: Scenario, out: tuple[Any, ...]) -> Results:
+    seed, calls, agents, cases = out
+    return Results(scenario=scenario, seed=seed, calls=calls, agents=agents, cases=cases)
 
 
 def run_replications(
@@ -37,13 +44,13 @@ def run_replications(
     jobs = [(scenario, seed + i, record_agents) for i in range(n)]
     if executor is None:
         if n == 1:
-            return Summary(runs=(_one(jobs[0]),))
+            return Summary(runs=(_results(scenario, _one(jobs[0])),))
         with ProcessPoolExecutor(max_workers=min(n, _cpus())) as pool:
             runs: list[Any] = list(pool.map(_one, jobs))
     else:
         futures = [executor.submit(_one, j) for j in jobs]
         runs = [f.result() for f in futures]
-    return Summary(runs=tuple(runs))
+    return Summary(runs=tuple(_results(scenario, r) for r in runs))
 
 
 def _cpus() -> int:

@@ -106,7 +106,8 @@ class Scenario:
 
     ``arrivals_weekly[d]`` holds ``(start, end, calls_per_hour)`` local segments for weekday
     ``d`` (0 = Monday); ``surges`` maps local dates to rate factors; ``replay`` holds call times
-    (epoch seconds) replayed instead of Poisson arrivals.
+    (epoch seconds) replayed instead of Poisson arrivals. ``flow`` is a flow file path or mapping
+    (loaded by each run, so scenarios pickle to worker processes) or a ``Flow`` object.
     """
 
     name: str = "scenario"
@@ -297,7 +298,8 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:  # noqa: C901, PLR
             )
     if "flow" in d:
         fp = _load_file(base, d["flow"], "flow")
-        kw["flow"] = load_flow(str(fp))
+        flow = load_flow(str(fp))  # validated now, compiled per run (see Scenario.flow)
+        kw["flow"] = str(fp)
     if "default_queue" in d:
         dq = str(d["default_queue"])
         if dq not in qcfg.queues:
@@ -364,7 +366,7 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:  # noqa: C901, PLR
         weights = {str(k): _num(v, f"{p}.{k}") for k, v in _map(dist, p).items()}
         if not weights or sum(weights.values()) <= 0:
             raise _err("needs at least one key with a positive weight", p)
-        if kw.get("flow") is not None and node not in kw["flow"].spec.nodes:
+        if "flow" in kw and node not in flow.spec.nodes:
             raise _err(f"no node {node!r} in the flow", p, node)
         dt[str(node)] = weights
     kw["dtmf"] = dt
@@ -471,5 +473,4 @@ def load_scenario(path_or_mapping: str | Path | Mapping[str, Any]) -> Scenario:
     try:
         return Scenario.from_dict(_map(data, "<scenario>"), base=p.parent)
     except ConfigError as e:
-        e.file = str(p)
-        raise
+        raise e.at(file=str(p)) from None

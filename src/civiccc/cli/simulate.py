@@ -1,0 +1,65 @@
+"""``civiccc simulate SCENARIO``: run replications of a scenario and print KPIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from civiccc.errors import ConfigError
+
+__all__ = ["kpi_table", "simulate"]
+
+
+def kpi_table(data: object) -> str:
+    """The KPI table (``all`` and per queue) as aligned text."""
+    from civiccc.sim._report import _fmt, kpi_rows
+
+    cols = ("offered", "answered", "abandonment", "service_level", "asa", "occupancy",
+            "callbacks", "cases", "fcr")  # fmt: skip
+    rows = [("queue", *cols)]
+    for q, k in kpi_rows(data):  # type: ignore[arg-type]
+        rows.append((q, *(_fmt(k.get(c)) for c in cols)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(cols) + 1)]
+    return "\n".join(
+        "  ".join(
+            v.ljust(w) if i == 0 else v.rjust(w)
+            for i, (v, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    )
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replications", "-n", default=1, show_default=True, type=click.IntRange(1))
+@click.option("--seed", "-s", default=0, show_default=True, type=int)
+@click.option(
+    "--report",
+    "report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write an HTML report here.",
+)
+@click.option("--workers", type=click.IntRange(1), help="Process pool size (default: one per CPU).")
+def simulate(
+    scenario: Path, replications: int, seed: int, report: Path | None, workers: int | None
+) -> None:
+    """Simulate SCENARIO (YAML) and print KPIs (means and 95 % CIs over replications)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from civiccc.sim import load_scenario, run_replications, write_report
+
+    try:
+        sc = load_scenario(scenario)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    if workers is not None and replications > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            summary = run_replications(sc, replications, seed=seed, executor=pool)
+    else:
+        summary = run_replications(sc, replications, seed=seed)
+    click.echo(f"{sc.name}: {replications} replication(s), seeds {seed}..{seed + replications - 1}")
+    click.echo(kpi_table(summary if replications > 1 else summary.runs[0]))
+    if report is not None:
+        write_report(summary if replications > 1 else summary.runs[0], report)
+        click.echo(f"report: {report}")
