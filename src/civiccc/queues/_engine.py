@@ -994,7 +994,9 @@ class QueueEngine:
         c.history.append(("answered", now, agent))
         answered = ag.answered
         answered[qid] = answered.get(qid, 0) + 1
-        self._out.append(Command("connect", now, call, agent, qid, (), q.spec.number))
+        self._out.append(
+            _new_cmd(Command, ("connect", now, call, agent, qid, (), q.spec.number, None))
+        )
         if c.callback is not None:
             c.attempts += 1
             self._cmd(
@@ -1464,7 +1466,11 @@ class QueueEngine:
             timeout = ag.ring_timeout if ag.ring_timeout is not None else spec.ring_timeout
             self._tseq += 1
             heapq.heappush(timers, (now + timeout, self._tseq, "ring", c.id, ag.id, c.gen))
-            out.append(Command("ring", now, c.id, ag.id, spec.id, ag.contacts, spec.number))
+            out.append(
+                _new_cmd(
+                    Command, ("ring", now, c.id, ag.id, spec.id, ag.contacts, spec.number, None)
+                )
+            )
 
     # ------------------------------------------------------------------ figures
     def _record(
@@ -1803,6 +1809,10 @@ class QueueEngine:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# builds a Command from all eight fields without NamedTuple's Python-level __new__
+_new_cmd: Any = tuple.__new__
 
 
 def _dt_of(ts: float) -> datetime:
