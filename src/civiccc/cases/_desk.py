@@ -727,21 +727,8 @@ class CaseDesk:
                     f"  suspended {loc(s.start)} -> {loc(s.end)}: {s.reason} [{s.id}, by {s.by}]"
                 )
         due = self._clock_due(case, clock)
-        if cal is not None and due is not None:
-            seen: set[tuple[str, str]] = set()
-            for t, st in cal.changes(_utc(clock.start), _utc(due)):
-                if (
-                    st.kind != "open"
-                    and st.kind != "closed"
-                    or st.rule.startswith(("closure", "closed:deviation"))
-                ):
-                    key = (st.local.date().isoformat(), st.rule)
-                    if key not in seen and not st.is_open:
-                        seen.add(key)
-                        why = f": {st.reason}" if st.reason else ""
-                        lines.append(
-                            f"  {st.kind.value} from {t.astimezone(zone).isoformat()} ({st.rule}){why}"
-                        )
+        if cal is not None:
+            lines.extend(_calendar_notes(cal, clock.start, due if due is not None else clock.start))
         if cal is not None:
             lines.append(f"  calendar revision {cal.revision}")
         lines.append(f"  due {loc(due)}" + (" (waits for the pause to end)" if due is None else ""))
@@ -973,3 +960,30 @@ def _distance(a: Location, b: Location) -> float | None:
     ):
         return 0.0
     return None
+
+
+def _calendar_notes(cal: Calendar, start: float, due: float) -> list[str]:
+    """Holidays, closures, deviating hours and emergencies between ``start`` and ``due``."""
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo(cal.timezone)
+    first, last = _utc(start).astimezone(zone).date(), _utc(due).astimezone(zone).date()
+    out = []
+    day = first
+    while day <= last and (day - first).days < 400:
+        name = cal.holiday_on(day)
+        if name:
+            out.append(f"  {day.isoformat()}: holiday ({name})")
+        for rules in (cal.rules, *cal.shared):
+            for d in rules.deviations(day):
+                what = "closed" if d.whole_day else ("closed in part" if d.closed else "other hours")
+                out.append(f"  {day.isoformat()}: {what}" + (f" ({d.reason})" if d.reason else ""))
+        day += dt.timedelta(days=1)
+    for em in cal.emergencies:
+        end = math.inf if em.end is None else em.end.timestamp()
+        if em.start.timestamp() < due and end > start:
+            until = "open end" if em.end is None else em.end.astimezone(zone).isoformat()
+            scope = f" [{em.scope}]" if em.scope else ""
+            out.append(f"  emergency{scope} {em.start.astimezone(zone).isoformat()} -> {until}"
+                       + (f" ({em.reason})" if em.reason else ""))  # fmt: skip
+    return out
