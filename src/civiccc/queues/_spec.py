@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
@@ -82,16 +83,17 @@ class Action:
         if not isinstance(data, Mapping):
             raise _err("expected a mapping with 'kind'", path, value=data)
         kind = data.get("kind", "disconnect")
-        if kind not in ACTION_KINDS:
+        if not isinstance(kind, str) or kind not in ACTION_KINDS:
             raise _err(
                 f"unknown action kind {kind!r} (one of {sorted(ACTION_KINDS)})",
                 f"{path}.kind",
                 value=kind,
             )
-        target = data.get("target")
+        target = _opt_str(data.get("target"), f"{path}.target")
         if kind not in ("disconnect", "voicemail") and not target:
             raise _err(f"action {kind!r} needs a 'target'", f"{path}.target")
-        return cls(kind=kind, target=target, message=data.get("message"))
+        message = _opt_str(data.get("message"), f"{path}.message")
+        return cls(kind=kind, target=target, message=message)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
@@ -186,9 +188,64 @@ def _num(data: Mapping[str, Any], key: str, path: str, default: Any, kind: type 
     value = data.get(key, default)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise _err(f"{key} must be a non-negative number", f"{path}.{key}", value=value)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+        or (kind is int and value != int(value))
+    ):
+        what = "a non-negative integer" if kind is int else "a non-negative number"
+        raise _err(f"{key} must be {what}", f"{path}.{key}", value=value)
     return kind(value)
+
+
+def _mapping(value: Any, path: str, node: str | None = None) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise _err("expected a mapping with string keys", path, node=node, value=value)
+    return value
+
+
+def _seq(value: Any, path: str, node: str | None = None) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        raise _err("expected a list", path, node=node, value=value)
+    return tuple(value)
+
+
+def _strs(value: Any, path: str, node: str | None = None) -> tuple[str, ...]:
+    items = _seq(value, path, node)
+    for i, x in enumerate(items):
+        if not isinstance(x, str) or not x:
+            raise _err("expected a non-empty string", f"{path}[{i}]", node=node, value=x)
+    return items
+
+
+def _opt_str(value: Any, path: str, node: str | None = None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise _err("expected a string", path, node=node, value=value)
+    return str(value)
+
+
+def _flag(data: Mapping[str, Any], key: str, path: str, default: bool = False) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise _err(f"{key} must be true or false", f"{path}.{key}", value=value)
+    return value
+
+
+def _waits(data: Mapping[str, Any], key: str, path: str) -> tuple[float, ...]:
+    out = []
+    for i, x in enumerate(_seq(data.get(key), f"{path}.{key}")):
+        out.append(_num({key: x}, key, path, 0.0))
+        if out[-1] is None:
+            raise _err("expected a number", f"{path}.{key}[{i}]", value=x)
+    return tuple(out)
 
 
 def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
@@ -197,36 +254,41 @@ def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
         if key not in known:
             raise _err(f"unknown field {key!r}", f"{path}.{key}", node=qid)
     try:
-        strategy = Strategy(data.get("strategy", "longest_idle"))
+        strategy = Strategy(str(data.get("strategy", "longest_idle")))
     except ValueError:
         msg = f"unknown strategy {data.get('strategy')!r} (one of {[s.value for s in Strategy]})"
         raise _err(msg, f"{path}.strategy", node=qid) from None
     try:
-        basis = IdleBasis(data.get("idle_basis", "last_call_end"))
+        basis = IdleBasis(str(data.get("idle_basis", "last_call_end")))
     except ValueError:
         raise _err(
             "idle_basis must be last_call_end or ready_since", f"{path}.idle_basis"
         ) from None
     members = []
-    for i, m in enumerate(data.get("members", ())):
+    for i, m in enumerate(_seq(data.get("members"), f"{path}.members", qid)):
         mpath = f"{path}.members[{i}]"
         if isinstance(m, str):
             m = {"agent": m}
-        if not isinstance(m, Mapping) or "agent" not in m:
-            raise _err("a member needs 'agent'", mpath, node=qid, value=m)
+        if not isinstance(m, Mapping) or not isinstance(m.get("agent"), str):
+            raise _err("a member needs 'agent' (an agent id)", mpath, node=qid, value=m)
         try:
-            roles = frozenset(Role(r) for r in m.get("roles", ("member",)))
+            roles = frozenset(
+                Role(r) for r in _strs(m.get("roles", ("member",)), f"{mpath}.roles", qid)
+            )
         except ValueError:
-            raise _err("unknown role (member, team_leader, analyst)", f"{mpath}.roles") from None
+            raise _err(
+                "unknown role (member, team_leader, analyst)", f"{mpath}.roles", node=qid
+            ) from None
         level = m.get("level", 1)
-        if not isinstance(level, int) or level < 1:
-            raise _err("level must be an integer >= 1", f"{mpath}.level", value=level)
+        if isinstance(level, bool) or not isinstance(level, int) or level < 1:
+            raise _err("level must be an integer >= 1", f"{mpath}.level", node=qid, value=level)
         members.append(
-            Member(agent=m["agent"], level=level, roles=roles, paused=bool(m.get("paused", False)))
+            Member(agent=m["agent"], level=level, roles=roles, paused=_flag(m, "paused", mpath))
         )
     cb = data.get("callback")
     callback = None
     if cb is not None:
+        cb = _mapping(cb, f"{path}.callback", qid)
         callback = CallbackPolicy(
             after_wait=_num(cb, "after_wait", f"{path}.callback", None),
             calls_waiting=_num(cb, "calls_waiting", f"{path}.callback", None, int),
@@ -244,17 +306,18 @@ def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
     cov = data.get("coverage")
     coverage = None
     if cov is not None:
+        cov = _mapping(cov, f"{path}.coverage", qid)
         mode = cov.get("mode", "refuse")
-        if mode not in ("refuse", "warn"):
+        if not isinstance(mode, str) or mode not in ("refuse", "warn"):
             raise _err("mode must be 'refuse' or 'warn'", f"{path}.coverage.mode", value=mode)
         coverage = CoverageRule(
             min_reachable=_num(cov, "min_reachable", f"{path}.coverage", 1, int),
             mode=mode,
-            roster=tuple(cov.get("roster", ())),
-            fallback=cov.get("fallback"),
+            roster=_strs(cov.get("roster"), f"{path}.coverage.roster", qid),
+            fallback=_opt_str(cov.get("fallback"), f"{path}.coverage.fallback", qid),
         )
     apply_to = data.get("no_agents_apply_to", "new")
-    if apply_to not in ("new", "all"):
+    if not isinstance(apply_to, str) or apply_to not in ("new", "all"):
         raise _err("must be 'new' or 'all'", f"{path}.no_agents_apply_to", value=apply_to)
 
     def act(key: str) -> Action | None:
@@ -262,25 +325,25 @@ def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
 
     return QueueSpec(
         id=qid,
-        number=str(data.get("number", "")),
+        number=_opt_str(data.get("number", ""), f"{path}.number", qid) or "",
         strategy=strategy,
         members=tuple(members),
         idle_basis=basis,
         ring_timeout=_num(data, "ring_timeout", path, 30.0),
         wrap_up=_num(data, "wrap_up", path, 0.0),
-        presence_routing=bool(data.get("presence_routing", False)),
+        presence_routing=_flag(data, "presence_routing", path),
         no_answer_delay=_num(data, "no_answer_delay", path, 0.0),
         reject_delay=_num(data, "reject_delay", path, 60.0),
         max_no_answer=_num(data, "max_no_answer", path, 0, int),
-        level_waits=tuple(float(x) for x in data.get("level_waits", ())),
-        skill_relax=tuple(float(x) for x in data.get("skill_relax", ())),
+        level_waits=_waits(data, "level_waits", path),
+        skill_relax=_waits(data, "skill_relax", path),
         max_waiting=_num(data, "max_waiting", path, None, int),
         max_wait=_num(data, "max_wait", path, None),
         overflow=act("overflow") or Action(),
         timeout=act("timeout") or Action(),
         no_agents=act("no_agents"),
         no_agents_apply_to=apply_to,
-        calendar=data.get("calendar"),
+        calendar=_opt_str(data.get("calendar"), f"{path}.calendar", qid),
         closed=act("closed") or Action(),
         callback=callback,
         coverage=coverage,
@@ -306,48 +369,57 @@ class QueuesConfig:
             raise exc.at(file=file) from None
 
     @classmethod
-    def _from_dict(cls, data: Mapping[str, Any]) -> QueuesConfig:
+    def _from_dict(cls, data: Any) -> QueuesConfig:
+        data = _mapping(data, "")
         agents: dict[str, AgentSpec] = {}
-        for aid, a in (data.get("agents") or {}).items():
+        for aid, a in _mapping(data.get("agents"), "agents").items():
             path = f"agents.{aid}"
-            a = a or {}
+            a = _mapping(a, path, aid)
             contacts = []
-            for kind, c in (a.get("contacts") or {}).items():
+            for kind, c in _mapping(a.get("contacts"), f"{path}.contacts", aid).items():
+                cpath = f"{path}.contacts.{kind}"
                 if kind not in CONTACT_KINDS:
-                    raise _err(
-                        f"unknown contact kind {kind!r} (desk, softphone, mobile)",
-                        f"{path}.contacts.{kind}",
-                    )
-                if isinstance(c, str):
+                    raise _err(f"unknown contact kind {kind!r} (desk, softphone, mobile)", cpath)
+                if isinstance(c, (str, int)) and not isinstance(c, bool):
                     c = {"number": c}
+                c = _mapping(c, cpath, aid)
+                number = _opt_str(c.get("number"), f"{cpath}.number", aid)
+                if not number:
+                    raise _err("a contact needs a 'number'", f"{cpath}.number", node=aid)
                 contacts.append(
                     Contact(
                         kind=kind,
-                        number=str(c["number"]),
-                        private=bool(c.get("private", kind == "mobile")),
+                        number=number,
+                        private=_flag(c, "private", cpath, kind == "mobile"),
                     )
                 )
-            ring = tuple(a.get("ring", [c.kind for c in contacts]))
+            kinds = [c.kind for c in contacts]
+            ring = _strs(a["ring"], f"{path}.ring", aid) if "ring" in a else tuple(kinds)
             for r in ring:
-                if r not in {c.kind for c in contacts}:
+                if r not in kinds:
                     raise _err(
                         f"ring names contact {r!r} that the agent does not have",
                         f"{path}.ring",
                         value=r,
                     )
-            skills = dict(a.get("skills") or {})
+            skills: dict[str, int] = {}
+            for sk, lv in _mapping(a.get("skills"), f"{path}.skills", aid).items():
+                if isinstance(lv, bool) or not isinstance(lv, int) or not 1 <= lv <= 3:
+                    msg = "a skill level is an integer 1..3"
+                    raise _err(msg, f"{path}.skills.{sk}", node=aid, value=lv)
+                skills[sk] = lv
             agents[aid] = AgentSpec(
                 id=aid,
-                name=str(a.get("name", aid)),
+                name=_opt_str(a.get("name", aid), f"{path}.name", aid) or aid,
                 contacts=tuple(contacts),
                 ring=ring,
                 skills=skills,
                 ring_timeout=_num(a, "ring_timeout", path, None),
-                presence_coupled=bool(a.get("presence_coupled", False)),
+                presence_coupled=_flag(a, "presence_coupled", path),
             )
         queues: dict[str, QueueSpec] = {}
-        for qid, q in (data.get("queues") or {}).items():
-            spec = _queue_from_dict(qid, q or {}, f"queues.{qid}")
+        for qid, q in _mapping(data.get("queues"), "queues").items():
+            spec = _queue_from_dict(qid, _mapping(q, f"queues.{qid}", qid), f"queues.{qid}")
             for i, m in enumerate(spec.members):
                 if m.agent not in agents:
                     raise _err(
@@ -367,5 +439,9 @@ class QueuesConfig:
                         raise _err(
                             f"unknown agent {r!r}", f"queues.{qid}.coverage.roster", node=qid
                         )
-        codes = dict(data.get("feature_codes") or DEFAULT_FEATURE_CODES)
+        codes = dict(_mapping(data.get("feature_codes"), "feature_codes") or DEFAULT_FEATURE_CODES)
+        for code, action in codes.items():
+            if action not in ("login", "logout", "pause", "resume"):
+                msg = "a feature code maps to login, logout, pause or resume"
+                raise _err(msg, f"feature_codes.{code}", value=action)
         return cls(agents=agents, queues=queues, feature_codes=codes)
