@@ -6,7 +6,7 @@ import random
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from civiccc.clock import VirtualClock
 from civiccc.errors import InvalidTransition, PolicyViolation
@@ -27,8 +27,9 @@ class QueueMachine(RuleBasedStateMachine):
         ),
         wrap=st.sampled_from([0, 5]),
         max_no_answer=st.sampled_from([0, 2]),
+        logged_in=st.sets(st.sampled_from(AGENTS), min_size=1),
     )
-    def setup(self, strategy: str, wrap: int, max_no_answer: int) -> None:
+    def setup(self, strategy: str, wrap: int, max_no_answer: int, logged_in: set[str]) -> None:
         cfg = QueuesConfig.from_dict(
             {
                 "agents": {a: {} for a in AGENTS},
@@ -53,6 +54,8 @@ class QueueMachine(RuleBasedStateMachine):
         self.eng = QueueEngine(cfg, clock=self.clock, rng=random.Random(1))
         self.arrived: set[str] = set()
         self.finished: set[str] = set()
+        for a in sorted(logged_in):
+            self.eng.login(a)
 
     def _collect(self) -> None:
         for cmd in self.eng.drain():
@@ -93,10 +96,11 @@ class QueueMachine(RuleBasedStateMachine):
         self.arrived.add(self.eng.arrive(queue, priority=priority))
         self._collect()
 
-    @precondition(lambda self: bool(self.eng.calls()))
     @rule(data=st.data(), op=st.sampled_from(["answer", "reject", "no_answer", "end", "transfer"]))
     def call_event(self, data: st.DataObject, op: str) -> None:
         eng = self.eng
+        if not eng.calls():
+            return
         call = data.draw(st.sampled_from(sorted(eng.calls())))
         info = eng.call_info(call)
         if op in ("answer", "reject", "no_answer"):
