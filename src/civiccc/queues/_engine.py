@@ -434,7 +434,9 @@ class QueueEngine:
             raise NotFoundError(f"unknown or finished call {call!r}") from None
 
     # ------------------------------------------------------------------ agent status core
-    def _set(self, ag: _Agent, event: str, reason: str | None = None) -> None:
+    def _set(
+        self, ag: _Agent, event: str, reason: str | None = None, *, index: bool = True
+    ) -> None:
         old = ag.status
         new = TRANSITIONS.get((old, event))
         if new is None:
@@ -454,7 +456,8 @@ class QueueEngine:
         if new is _READY:
             ag.token += 1
             ag.ready_since = now
-            self._index_agent(ag)
+            if index:
+                self._index_agent(ag)
         elif old is _READY:
             ag.token += 1
         bus = self.bus
@@ -654,7 +657,7 @@ class QueueEngine:
             self.resume(ag.id)
         return ag.id
 
-    def _agent_freed(self, ag: _Agent) -> None:
+    def _agent_freed(self, ag: _Agent, *, indexed: bool = True) -> None:
         if ag.status is not _READY:
             return
         aid = ag.id
@@ -686,6 +689,8 @@ class QueueEngine:
                     best, best_q = h, q
             else:
                 slow.append((h, q))
+        if (slow or best is None) and not indexed:
+            self._index_agent(ag)
         if slow:
             if best is not None and best_q is not None:
                 slow.append((best, best_q))
@@ -1123,8 +1128,9 @@ class QueueEngine:
             self._set(ag, "end_call")
             self._timer(self._now + wrap, "wrap", ag.id, "", ag.token)
         else:
-            self._set(ag, "end_call_no_wrap")
-            self._agent_freed(ag)
+            # indexed only if the agent does not take a waiting call at once
+            self._set(ag, "end_call_no_wrap", index=False)
+            self._agent_freed(ag, indexed=False)
 
     def abandon(self, call: str) -> None:
         """The caller hangs up before being connected."""
@@ -1398,7 +1404,8 @@ class QueueEngine:
         while heap:
             lvl, _k, _s, tok, aid = heap[0]
             ag = agents[aid]
-            if ag.token != tok or ag.status != _READY or not q.members[aid].active:
+            m = q.members.get(aid)  # None: a temporary (hand-over) membership has ended
+            if ag.token != tok or ag.status != _READY or m is None or not m.active:
                 heapq.heappop(heap)
                 continue
             if lvl <= cap and (
