@@ -27,8 +27,8 @@ def demo(scenario: Path | None, out: Path, seed: int, progress: bool) -> None:
     from tqdm import tqdm
 
     from civiccc.cli.simulate import kpi_table
-    from civiccc.sim import load_scenario, simulate, write_report
-    from civiccc.sim._store import store_cases
+    from civiccc.cases import SqliteStore
+    from civiccc.sim import load_scenario, simulate_to_sqlite, write_report
 
     path = scenario or _SCENARIO
     if not path.exists():
@@ -37,10 +37,14 @@ def demo(scenario: Path | None, out: Path, seed: int, progress: bool) -> None:
         )
     sc = load_scenario(path)
     out.mkdir(parents=True, exist_ok=True)
-    with tqdm(total=round(sc.days * 24), unit="h", desc="simulating", disable=not progress) as bar:
-        res = simulate(sc, seed=seed, progress=lambda s: bar.update(round(s / 3600)))
     db = out / "cases.sqlite"
-    stored = store_cases(res, db)
+    with tqdm(total=round(sc.days * 24), unit="h", desc="simulating", disable=not progress) as bar:
+        res = simulate_to_sqlite(sc, db, seed=seed, progress=lambda s: bar.update(round(s / 3600)))
+    store = SqliteStore(db)
+    try:
+        stored = len(store.query())
+    finally:
+        store.close()
     click.echo(kpi_table(res))
     click.echo(f"{len(res.calls)} calls, {len(res.cases)} cases ({stored} stored in {db})")
     report = write_report(res, out / "report.html")

@@ -16,7 +16,7 @@ def kpi_table(data: object) -> str:
     from civiccc.sim._report import _fmt, kpi_rows
 
     cols = ("offered", "answered", "abandonment", "service_level", "asa", "occupancy",
-            "callbacks", "cases", "fcr")  # fmt: skip
+            "callbacks", "cases", "sla_breaches", "fcr")  # fmt: skip
     rows = [("queue", *cols)]
     for q, k in kpi_rows(data):  # type: ignore[arg-type]
         rows.append((q, *(_fmt(k.get(c)) for c in cols)))

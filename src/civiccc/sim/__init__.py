@@ -22,6 +22,7 @@ from civiccc.sim._records import AgentRow, CallRow, CaseRow, Estimate, Results, 
 from civiccc.sim._replicate import run_replications
 from civiccc.sim._report import figures, report_html, write_report
 from civiccc.sim._scenario import Dist, Scenario, Shift, load_scenario
+from civiccc.sim._store import simulate_to_sqlite
 from civiccc.sim.erlang import (
     ErlangResult,
     agents_for_abandonment,
@@ -55,6 +56,7 @@ __all__ = [
     "report_html",
     "run_replications",
     "simulate",
+    "simulate_to_sqlite",
     "streams",
     "write_report",
 ]

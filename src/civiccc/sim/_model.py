@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import attrs
+
 from civiccc.clock import VirtualClock
 from civiccc.sim._core import EventLoop, streams
 from civiccc.sim._records import AgentRow, CallRow, CaseRow, Results
@@ -43,7 +45,13 @@ def _sampler(dist: Dist, rng: random.Random) -> Any:
 
 class _Sim:
     def __init__(
-        self, sc: Scenario, seed: int, *, trace: bool = False, record_agents: bool = True
+        self,
+        sc: Scenario,
+        seed: int,
+        *,
+        trace: bool = False,
+        record_agents: bool = True,
+        store: Any = None,
     ) -> None:
         from civiccc.queues import QueueEngine, QueuesConfig
 
@@ -74,6 +82,15 @@ class _Sim:
             from civiccc.routing import load_flow
 
             self.flow = load_flow(sc.flow)
+        # nodes that wait for caller input -> the keys that lead somewhere from there
+        self._inputs: dict[str, tuple[str, ...]] = {}
+        if self.flow is not None:
+            for nid, node in self.flow.spec.nodes.items():
+                if node.kind in ("menu", "language") or "dial" in node.kind:
+                    keys = tuple(
+                        k for k in getattr(node, "edges", {}) if len(k) == 1 and k in "0123456789*#"
+                    )
+                    self._inputs[nid] = keys
         self.calls: list[CallRow] = []
         self.live: dict[str, list[Any]] = {}  # engine call id -> mutable record
         self.cases: list[CaseRow] = []
@@ -86,6 +103,20 @@ class _Sim:
         h["shift"] = self._on_shift
         self.loop.external = self.engine.next_timer
         self.loop.fire_external = self._on_engine_timer
+        self.desk: Any = None
+        if sc.catalogue is not None:
+            from civiccc.cases import CaseDesk, MemoryStore
+
+            self.desk = CaseDesk(
+                sc.catalogue,
+                clock=self.clock,
+                calendars=sc.calendars,
+                store=store if store is not None else MemoryStore(),
+            )
+            h["case_response"] = self._on_case_response
+            h["case_resolve"] = self._on_case_resolve
+        self.case_response = _sampler(sc.case_first_response, self.rng["cases"])
+        self.case_resolution = _sampler(sc.case_resolution, self.rng["cases"])
         self.patience = _sampler(sc.patience, self.rng["patience"])
         self.patience_q = {
             q: _sampler(d, self.rng["patience"]) for q, d in sc.patience_by_queue.items()
@@ -159,28 +190,29 @@ class _Sim:
         if dtmf is not None:
             d = flow.route(caller, at, dtmf)
             return d.target, d.kind, dtmf, d.priority or 3
-        s = flow.start(caller, at)
+        # The caller answers prompt after prompt: route with the keys pressed so far; the first
+        # input node on the path beyond them is where the caller decides next. Same decision as
+        # an interactive Flow.start() session, but on the compiled, memoised hot path.
         rng = self.rng["dtmf"]
         behaviour = self.sc.dtmf
-        pressed = []
-        while s.decision is None:
-            aw = s.awaiting
-            assert aw is not None
-            weights = behaviour.get(aw.node)
+        inputs = self._inputs
+        keys: list[str] = []
+        route = flow.route
+        while True:
+            d = route(caller, at, keys)
+            asked = [n for n in d.path if n in inputs]
+            if len(asked) <= len(keys):
+                break
+            node = asked[len(keys)]
+            weights = behaviour.get(node)
             if weights is None:
-                keys = list(aw.keys) or ["1"]
-                key = keys[rng.randrange(len(keys))]
+                opts = inputs[node] or ("",)
+                key = opts[rng.randrange(len(opts))]
             else:
                 ks = list(weights)
                 key = rng.choices(ks, [weights[k] for k in ks])[0]
-            if key in ("", "timeout"):
-                s.timeout()
-                pressed.append("-")
-            else:
-                s.press(key)
-                pressed.append(key)
-        d = s.decision
-        return d.target, d.kind, "".join(pressed), d.priority or 3
+            keys.append(key)
+        return d.target, d.kind, "".join(k or "-" for k in keys), d.priority or 3
 
     def _on_arrive(self, data: tuple[str | None, str | None, int, bool]) -> None:
         caller, dtmf, attempt, scheduled = data
@@ -302,13 +334,23 @@ class _Sim:
             share = sc.case_share.get(rec[3], 0.0)
             if share > 0 and self.rng["cases"].random() < share:
                 case = True
+                service = sc.services.get(rec[3], rec[3])
+                ref = None
+                if self.desk is not None:
+                    c = self.desk.create(
+                        service, by="sim-agent", channel="phone", links=[("call", f"call-{rec[0]}")]
+                    )
+                    ref = c.id
+                    self.loop.schedule(rec[7] + self.case_response(), "case_response", ref)
+                    self.loop.schedule(rec[7] + self.case_resolution(), "case_resolve", ref)
                 self.cases.append(
                     CaseRow(
                         case=len(self.cases) + 1,
                         call=rec[0],
-                        service=sc.services.get(rec[3], rec[3]),
+                        service=service,
                         queue=rec[3],
                         opened=rec[7],
+                        reference=ref,
                     )
                 )
             if sc.repeat > 0 and rec[1] is not None and self.rng["repeat"].random() < sc.repeat:
@@ -332,6 +374,45 @@ class _Sim:
                 digits=rec[12],
             )
         )
+
+    # ------------------------------------------------------------------ cases (civiccc.cases)
+    def _on_case_response(self, ref: str) -> None:
+        from civiccc.cases import CaseState
+
+        desk = self.desk
+        if desk.get(ref).state is CaseState.NEW:
+            desk.fire(ref, "triage", by="sim-clerk")
+            desk.assign(ref, by="sim-clerk", assignee="team")
+
+    def _on_case_resolve(self, ref: str) -> None:
+        from civiccc.cases import CaseState
+
+        desk = self.desk
+        if desk.get(ref).state is CaseState.NEW:
+            self._on_case_response(ref)
+        if desk.get(ref).state is CaseState.ASSIGNED:
+            desk.fire(ref, "start", by="sim-clerk")
+        desk.fire(ref, "resolve", by="sim-clerk")
+
+    def _case_rows(self) -> tuple[CaseRow, ...]:
+        if self.desk is None:
+            return tuple(self.cases)
+        end = datetime.fromtimestamp(self.t_end, UTC)
+        out = []
+        for row in self.cases:
+            st = self.desk.sla(row.reference, at=end).get("resolution")
+            if st is None:
+                out.append(row)
+                continue
+            out.append(
+                attrs.evolve(
+                    row,
+                    sla_due=st.due.timestamp() if st.due is not None else None,
+                    breached=bool(st.breached),
+                    resolved=st.completed.timestamp() if st.completed is not None else None,
+                )
+            )
+        return tuple(out)
 
     # ------------------------------------------------------------------ agents
     def _schedule_shifts(self) -> None:
@@ -393,16 +474,11 @@ class _Sim:
             if first < math.inf:
                 self.loop.schedule(first, "arrive", (self._caller(), None, 0, True))
         self._schedule_shifts()
-        if progress is None:
-            self.loop.run(until=self.t_end)
+        if self.desk is not None:
+            with self.desk.batch():
+                self._run(progress)
         else:
-            step = 3600.0
-            t = self.t0
-            while t < self.t_end:
-                nt = min(t + step, self.t_end)
-                self.loop.run(until=nt)
-                progress(nt - t)
-                t = nt
+            self._run(progress)
         # calls still in the system at the end of the horizon
         for call, rec in list(self.live.items()):
             rec[5] = "in_progress" if rec[6] is not None else "waiting"
@@ -413,10 +489,22 @@ class _Sim:
             scenario=self.sc,
             seed=0,
             calls=tuple(sorted(self.calls, key=lambda r: r.call)),
-            cases=tuple(self.cases),
+            cases=self._case_rows(),
             agents=self._agent_rows(),
             trace=tuple(self.loop.trace) if self.loop.trace is not None else None,
         )
+
+    def _run(self, progress: Any) -> None:
+        if progress is None:
+            self.loop.run(until=self.t_end)
+        else:
+            step = 3600.0
+            t = self.t0
+            while t < self.t_end:
+                nt = min(t + step, self.t_end)
+                self.loop.run(until=nt)
+                progress(nt - t)
+                t = nt
 
     def _on_status(self, ev: Any) -> None:
         now = self.loop.now
@@ -456,13 +544,16 @@ def simulate(
     trace: bool = False,
     progress: Any = None,
     record_agents: bool = True,
+    store: Any = None,
 ) -> Results:
     """Run one replication of ``scenario`` with ``seed``; the same seed gives the same run.
 
     ``trace=True`` keeps the event trace ``(time, kind, data)``; ``progress`` is called with
     simulated seconds done (e.g. a tqdm ``update``); ``record_agents=False`` skips the per-agent
-    status intervals (and occupancy) for speed.
+    status intervals (and occupancy) for speed. With a service catalogue in the scenario, cases
+    open in a :class:`civiccc.cases.CaseDesk` on the simulation clock, kept in ``store`` (a
+    ``civiccc.cases`` store, e.g. ``SqliteStore(path)``; default: in memory).
     """
-    sim = _Sim(scenario, seed, trace=trace, record_agents=record_agents)
+    sim = _Sim(scenario, seed, trace=trace, record_agents=record_agents, store=store)
     res = sim.run(progress)
     return res.with_seed(seed)

@@ -57,7 +57,9 @@ class AgentRow:
 
 @attrs.frozen(kw_only=True)
 class CaseRow:
-    """A case opened from an answered call."""
+    """A case opened from an answered call; with a catalogue, ``reference`` is the
+    :class:`civiccc.cases.CaseDesk` case id and the resolution SLA clock is read at the end of
+    the run (``sla_due``, ``resolved``, ``breached``: still open past due counts too)."""
 
     case: int
     call: int
@@ -66,6 +68,7 @@ class CaseRow:
     opened: float
     reference: str | None = None
     sla_due: float | None = None
+    resolved: float | None = None
     breached: bool | None = None
 
 
@@ -256,7 +259,16 @@ class Results:
         ):
             cols = [f.name for f in attrs.fields(cls)]
             df = pd.DataFrame([attrs.astuple(r) for r in rows], columns=cols)
-            for col in ("arrived", "answered", "ended", "start", "end", "opened", "sla_due"):
+            for col in (
+                "arrived",
+                "answered",
+                "ended",
+                "start",
+                "end",
+                "opened",
+                "sla_due",
+                "resolved",
+            ):
                 if col in df:
                     df[col] = pd.to_datetime(df[col], unit="s", utc=True)
             frames[name] = df

@@ -139,6 +139,9 @@ class Scenario:
     repeat_delay: Dist = Dist(mean=86400.0)
     fcr_window: float = 3 * 86400.0
     case_share: Mapping[str, float] = attrs.field(factory=dict)
+    catalogue: Any = None
+    case_first_response: Dist = Dist(mean=7200.0)
+    case_resolution: Dist = Dist(mean=86400.0)
     services: Mapping[str, str] = attrs.field(factory=dict)
     shifts: Mapping[str, tuple[Shift, ...]] = attrs.field(factory=dict)
     interval: float = 1800.0
@@ -401,13 +404,45 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:  # noqa: C901, PLR
     cases = _map(d.get("cases", {}), "cases")
     share = {}
     services = {}
+    for q, v in _map(cases.get("services", {}), "cases.services").items():
+        services[str(q)] = str(v)
     for q, v in _map(cases.get("share", {}), "cases.share").items():
         if q not in qcfg.queues:
             raise _err(f"unknown queue {q!r}", f"cases.share.{q}", q)
         share[str(q)] = _share(v, f"cases.share.{q}")
-    for q, v in _map(cases.get("services", {}), "cases.services").items():
-        services[str(q)] = str(v)
     kw["case_share"] = share
+    if "catalogue" in cases:
+        from civiccc.cases import Catalogue
+
+        ref = cases["catalogue"]
+        if isinstance(ref, str):
+            cp = _load_file(base, ref, "cases.catalogue")
+            try:
+                cat = Catalogue.load(cp)
+            except ConfigError as e:
+                raise e.at(prefix="cases.catalogue") from None
+        else:
+            try:
+                cat = Catalogue.from_dict(_map(ref, "cases.catalogue"))
+            except ConfigError as e:
+                raise e.at(prefix="cases.catalogue") from None
+        for q in share:
+            code = services.get(q, q)
+            if code not in cat.services:
+                raise _err(
+                    f"service {code!r} (for queue {q!r}) not in the catalogue",
+                    f"cases.services.{q}",
+                    code,
+                )
+        for dep in cat.departments.values():
+            if dep.calendar is not None and dep.calendar not in cals:
+                raise _err(
+                    f"calendar {dep.calendar!r} of department {dep.id!r} not in the scenario's calendars",
+                    "cases.catalogue",
+                )
+        kw["catalogue"] = cat
+    kw["case_first_response"] = _dist(cases, "first_response", Dist(mean=7200.0), "cases")
+    kw["case_resolution"] = _dist(cases, "resolution", Dist(mean=86400.0), "cases")
     kw["services"] = services
     # shifts
     shifts: dict[str, tuple[Shift, ...]] = {}
