@@ -28,8 +28,11 @@ class QueueMachine(RuleBasedStateMachine):
         wrap=st.sampled_from([0, 5]),
         max_no_answer=st.sampled_from([0, 2]),
         logged_in=st.sets(st.sampled_from(AGENTS), min_size=1),
+        tiers=st.booleans(),
     )
-    def setup(self, strategy: str, wrap: int, max_no_answer: int, logged_in: set[str]) -> None:
+    def setup(
+        self, strategy: str, wrap: int, max_no_answer: int, logged_in: set[str], tiers: bool
+    ) -> None:
         cfg = QueuesConfig.from_dict(
             {
                 "agents": {a: {} for a in AGENTS},
@@ -42,7 +45,7 @@ class QueueMachine(RuleBasedStateMachine):
                         "max_no_answer": max_no_answer,
                         "reject_delay": 4,
                         "max_wait": 40,
-                        "level_waits": [10],
+                        "level_waits": [10] if tiers else [],
                         "max_waiting": 6,
                         "overflow": {"kind": "queue", "target": "all"},
                     },

@@ -911,6 +911,24 @@ class QueueEngine:
         if spec.no_agents is not None and q.n_reachable == 0:
             self._leave_by_action(c, "no_agents", spec.no_agents, waiting=False)
             return
+        if (
+            q.plain
+            and not q.n_waiting
+            and q.idle_heap
+            and spec.callback is None
+            and not c.skills
+            and not c.excluded
+            and (self.bus is None or not self.bus.has_subscribers(CallQueued))
+        ):
+            # nobody waits ahead: offer straight from the agent heap, skipping the call heap
+            chosen = self._pick_fast(q, c, now)
+            if chosen:
+                if spec.max_wait is not None:
+                    self._timer(c.entered + spec.max_wait, "max_wait", c.id, spec.id)
+                c.state = OFFERING
+                c.gen += 1
+                self._offer(q, c, chosen)
+                return
         c.state = WAITING
         q.n_waiting += 1
         heapq.heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))
