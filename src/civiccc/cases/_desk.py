@@ -221,6 +221,7 @@ class CaseDesk:
         self._due_key: dict[tuple[str, str], float] = {}
         self._alarms: list[tuple[float, str, str]] = []
         self._alarm_key: dict[tuple[str, str], float] = {}
+        self._dirty: set[str] = set()
         self._suspensions = [
             Suspension(**{**s, **{k: frozenset(s[k]) for k in ("services", "departments", "tags")}})
             for s in self.store.get_meta("suspensions", [])
@@ -251,6 +252,7 @@ class CaseDesk:
     def _reload(self) -> None:
         self._cases.clear()
         self._due.clear(), self._due_key.clear(), self._alarms.clear(), self._alarm_key.clear()
+        self._dirty.clear()
         for case in self.store.query(open_only=True):
             self._cases[case.id] = case
             self._index(case)
@@ -738,6 +740,25 @@ class CaseDesk:
 
     # ------------------------------------------------------------------ due index
     def _index(self, case: Case) -> None:
+        """Mark the case for re-indexing (done lazily, before the index is read)."""
+        self._dirty.add(case.id)
+
+    def _flush(self) -> None:
+        while self._dirty:
+            cid = self._dirty.pop()
+            self._reindex(cid, self._cases.get(cid))
+
+    def _reindex(self, case_id: str, case: Case | None) -> None:
+        if case is None:
+            for kind in ("first_response", "resolution", "update", "next_reply"):
+                key = (case_id, kind)
+                old = self._due_key.pop(key, None)
+                if old is not None:
+                    self._remove(self._due, (old, case_id, kind))
+                olda = self._alarm_key.pop(key, None)
+                if olda is not None:
+                    self._remove(self._alarms, (olda, case_id, kind))
+            return
         svc = self.catalogue.services.get(case.service_code)
         for kind in ("first_response", "resolution", "update", "next_reply"):
             key = (case.id, kind)
@@ -779,6 +800,7 @@ class CaseDesk:
         """(due, case id, clock) of running clocks due before ``until``, soonest first —
         e.g. ``desk.due_before(now + timedelta(hours=1))`` for what breaches in the next hour."""
         end = ensure_aware(until, "until").timestamp()
+        self._flush()
         j = bisect.bisect_left(self._due, (end, "", ""))
         return [(_utc(t), cid, k) for t, cid, k in self._due[:j] if kind is None or k == kind]
 
@@ -788,11 +810,13 @@ class CaseDesk:
         now = self._now(at)
         ts = now.timestamp()
         alerts: list[SlaAlert] = []
+        self._flush()
         while self._alarms and self._alarms[0][0] <= ts:
             _, case_id, kind = self._alarms[0]
             alerts.extend(
                 self._change(case_id, lambda c, n, k=kind: self._fire_alarms(c, k, ts), now)
             )
+            self._flush()
         alerts.sort(key=lambda a: (a.at, a.case_id, a.clock, a.fraction))
         return alerts
 
@@ -892,13 +916,17 @@ class CaseDesk:
         with self.batch():
             for cid in affected:
                 case = self._cases[cid]
+                # a case changed since it was last indexed has no known "before": say "now"
+                stale = cid in self._dirty
+                self._dirty.discard(cid)
                 before = {k: self._due_key.get((cid, k)) for k in case.clocks}
-                self._index(case)
-                moved = [(k, b, self._due_key.get((cid, k))) for k, b in before.items()
-                         if b != self._due_key.get((cid, k))]  # fmt: skip
+                self._reindex(cid, case)
+                moved = [(k, None if stale else b, self._due_key.get((cid, k)))
+                         for k, b in before.items()
+                         if stale or b != self._due_key.get((cid, k))]  # fmt: skip
                 if moved:
                     note = "; ".join(
-                        f"{k} due {'-' if b is None else _utc(b).isoformat()} -> "
+                        f"{k} due {'now' if b is None else _utc(b).isoformat() + ' ->'} "
                         f"{'-' if a is None else _utc(a).isoformat()}" for k, b, a in moved)  # fmt: skip
                     reason = f"calendar {cal.id} revision {cal.revision}: {note}"
                     self._change(
@@ -910,8 +938,9 @@ class CaseDesk:
     def recompute(self) -> int:
         """Recompute every open case's clocks and the due index; returns the number of cases."""
         self._due.clear(), self._due_key.clear(), self._alarms.clear(), self._alarm_key.clear()
+        self._dirty.clear()
         for case in self._cases.values():
-            self._index(case)
+            self._reindex(case.id, case)
         return len(self._cases)
 
 

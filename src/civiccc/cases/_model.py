@@ -99,7 +99,10 @@ class ClockRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
-        return attrs.asdict(self)
+        return {"kind": self.kind, "seconds": self.seconds, "business": self.business,
+                "start": self.start, "pauses": self.pauses, "stop": self.stop,
+                "cancelled": self.cancelled, "breached_at": self.breached_at,
+                "fired": self.fired, "note": self.note}  # fmt: skip
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ClockRecord:

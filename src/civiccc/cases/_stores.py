@@ -358,7 +358,10 @@ class SqliteStore(_SqlStore):
         return self._db.execute(sql, params)
 
     def _insert_audit(self, rows: list[tuple[Any, ...]]) -> None:
-        self._db.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if len(rows) == 1:
+            self._db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows[0])
+        else:
+            self._db.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
