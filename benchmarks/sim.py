@@ -171,6 +171,7 @@ def city_year(scale: float, days: float, seed: int) -> tuple[float, int, int]:
     data["arrivals"]["surges"] = [{"date": "2025-11-14", "factor": 2.5}]
     for key in ("flow", "calendars"):
         data[key] = str((path.parent / data[key]).resolve())
+    data["cases"]["catalogue"] = str((path.parent / data["cases"]["catalogue"]).resolve())
     sc = load_scenario(data)
     t = time.perf_counter()
     r = simulate(sc, seed=seed)

@@ -288,6 +288,7 @@ class _Sim:
     def _commands(self) -> None:
         eng = self.engine
         out = eng.drain()
+        taken: set[str] = set()
         while out:
             for c in out:
                 kind = c.kind
@@ -296,7 +297,8 @@ class _Sim:
                         self.loop.schedule(
                             self.loop.now + self.sc.answer_delay, "answer", (c.call, c.agent)
                         )
-                    else:
+                    elif c.call not in taken:  # ring all: the first ringing agent answers
+                        taken.add(c.call)  # type: ignore[arg-type]
                         eng.answer(c.call, c.agent)  # type: ignore[arg-type]
                 elif kind == "connect":
                     rec = self.live.get(c.call)  # type: ignore[arg-type]

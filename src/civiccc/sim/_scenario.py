@@ -300,9 +300,16 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:  # noqa: C901, PLR
                 f"queues.queues.{qid}.calendar",
             )
     if "flow" in d:
-        fp = _load_file(base, d["flow"], "flow")
-        flow = load_flow(str(fp))  # validated now, compiled per run (see Scenario.flow)
-        kw["flow"] = str(fp)
+        if isinstance(d["flow"], Mapping):  # an inline flow (e.g. edited in a notebook)
+            try:
+                flow = load_flow(d["flow"])
+            except ConfigError as e:
+                raise e.at(prefix="flow") from None
+            kw["flow"] = d["flow"]
+        else:
+            fp = _load_file(base, d["flow"], "flow")
+            flow = load_flow(str(fp))  # validated now, compiled per run (see Scenario.flow)
+            kw["flow"] = str(fp)
     if "default_queue" in d:
         dq = str(d["default_queue"])
         if dq not in qcfg.queues:
