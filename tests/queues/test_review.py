@@ -159,9 +159,47 @@ def _step(eng: QueueEngine, clock: VirtualClock, op: tuple[Any, ...]) -> Any:
             eng.end(call)
         elif kind == "callback" and info["state"] == "waiting":
             eng.accept_callback(call, "+15559990000")
+        elif kind == "transfer" and info["state"] == "connected":
+            targets = ["q", "r", "all", "A", "C", "flow:main"]
+            to = targets[op[2] % len(targets)]
+            if to.startswith("flow:"):
+                eng.transfer(call, to=to[5:], kind="flow")
+            elif len(to) == 1:
+                eng.transfer(call, to=to, kind="agent", mode="consulted" if op[2] % 2 else "blind")
+            else:
+                eng.transfer(call, to=to)
         return None
     except (InvalidTransition, PolicyViolation) as e:
         return type(e).__name__
+
+
+def _team_step(eng: QueueEngine, clock: VirtualClock, op: tuple[Any, ...]) -> Any:
+    """Hand-overs, presence and opt in/out on top of :func:`_step`."""
+    kind = op[0]
+    try:
+        if kind == "handover":
+            return eng.hand_over(op[1], "q", op[2], clock.timestamp() + op[3])
+        if kind == "respond":
+            pending = [h for h in eng.handovers() if h["state"] == "pending"]
+            if pending:
+                h = pending[op[1] % len(pending)]
+                eng.respond_hand_over(h["id"], h["to"], accept=bool(op[2] % 3))
+            return None
+        if kind == "presence":
+            eng.set_presence(op[1], op[2])
+            return None
+        if kind == "optout":
+            eng.set_availability(op[1], op[1], "q", active=bool(op[2] % 2))
+            return None
+    except (InvalidTransition, PolicyViolation) as e:
+        return type(e).__name__
+    except Exception as e:  # NotFoundError for non-members is an answer too
+        from civiccc.errors import NotFoundError
+
+        if isinstance(e, NotFoundError):
+            return "NotFoundError"
+        raise
+    return _step(eng, clock, op)
 
 
 _ops = st.one_of(
@@ -173,15 +211,48 @@ _ops = st.one_of(
         st.sampled_from(["login", "logout", "pause", "resume", "end_wrap_up"]),
     ),
     st.tuples(
-        st.sampled_from(["answer", "reject", "no_answer", "end", "callback"]),
+        st.sampled_from(["answer", "reject", "no_answer", "end", "callback", "transfer"]),
         st.integers(0, 9),
         st.integers(0, 9),
     ),
 )
+_team_ops = st.one_of(
+    _ops,
+    st.tuples(
+        st.just("handover"), st.sampled_from("ABCDE"), st.sampled_from("ABCDE"), st.integers(1, 60)
+    ),
+    st.tuples(st.just("respond"), st.integers(0, 9), st.integers(0, 9)),
+    st.tuples(
+        st.just("presence"),
+        st.sampled_from("ABCDE"),
+        st.sampled_from(["available", "busy", "dnd", "away", "offline"]),
+    ),
+    st.tuples(st.just("optout"), st.sampled_from("ABCDE"), st.integers(0, 1)),
+)
+
+
+def _check(eng: QueueEngine) -> None:
+    """The issue's invariants, through the public API."""
+    ringing: dict[str, int] = {}
+    for call in eng.calls():
+        info = eng.call_info(call)
+        if info["queue"] != "all":
+            assert len(info["offered"]) <= 1, info
+        for a in info["offered"]:
+            assert eng.status(a) is AgentStatus.OFFERED, (a, info)
+            ringing[a] = ringing.get(a, 0) + 1
+        if info["state"] == "connected":
+            assert eng.status(info["agent"]) is AgentStatus.ON_QUEUE_CALL, info
+    for a in "ABCDE":
+        assert (eng.status(a) is AgentStatus.OFFERED) == (ringing.get(a, 0) == 1), a
+    for q in ("q", "r", "all"):
+        k = eng.kpis(q)
+        outcomes = k.answered + k.abandoned + k.overflow + k.timeout + k.no_agents + k.closed
+        assert outcomes == k.offered, k
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(before=st.lists(_ops, max_size=30), after=st.lists(_ops, max_size=30))
+@given(before=st.lists(_team_ops, max_size=30), after=st.lists(_team_ops, max_size=30))
 def test_restored_engine_behaves_like_the_original(
     before: list[tuple[Any, ...]], after: list[tuple[Any, ...]]
 ) -> None:
@@ -192,14 +263,16 @@ def test_restored_engine_behaves_like_the_original(
     for a in "ABCDE":
         eng.login(a)
     for op in before:
-        _step(eng, clock, op)
+        _team_step(eng, clock, op)
+        _check(eng)
     eng.drain()
     data = json.loads(json.dumps(eng.snapshot()))
     clock2 = VirtualClock(clock.timestamp())
     twin = QueueEngine.restore(cfg, data, clock=clock2)
     for op in after:
-        r1 = _step(eng, clock, op)
-        r2 = _step(twin, clock2, op)
+        r1 = _team_step(eng, clock, op)
+        r2 = _team_step(twin, clock2, op)
+        _check(eng)
         assert r1 == r2, op
         assert eng.drain() == twin.drain(), op
         assert eng.next_timer() == twin.next_timer()
@@ -209,6 +282,7 @@ def test_restored_engine_behaves_like_the_original(
     for q in ("q", "r", "all"):
         assert eng.kpis(q) == twin.kpis(q)
         assert eng.stats(q) == twin.stats(q)
+    assert eng.handovers() == twin.handovers()
 
 
 def test_same_seed_same_commands_and_other_seed_may_differ() -> None:
@@ -338,3 +412,84 @@ def test_opening_hours_follow_local_time_across_dst_and_holidays(
         assert [c.kind for c in cmds] == ["action"]
         assert call not in eng.calls()
         assert eng.kpis("q").closed == 1
+
+
+# ------------------------------------------------------------------ regressions found here
+
+
+def test_hand_over_reverting_while_the_colleague_rings() -> None:
+    """A temporary member whose hand-over ends while ringing: no crash, the call goes on."""
+    cfg = QueuesConfig.from_dict(
+        {
+            "agents": {"A": {}, "B": {}},
+            "queues": {"q": {"members": ["A"], "ring_timeout": 10}, "p": {"members": ["B"]}},
+        }
+    )
+    clock = VirtualClock(T0)
+    eng = QueueEngine(cfg, clock=clock)
+    eng.login("A")
+    eng.login("B")
+    h = eng.hand_over("A", "q", "B", T0 + 5)
+    eng.respond_hand_over(h, "B", accept=True)
+    call = eng.arrive("q")
+    assert rings(eng) == ["B"]
+    clock.advance(15)
+    eng.advance()
+    assert [(c.kind, c.agent, c.at - T0) for c in eng.drain()] == [
+        ("stop_ringing", "B", 10.0),
+        ("ring", "A", 10.0),
+    ]
+    assert [x["state"] for x in eng.handovers()] == ["reverted"]
+    assert eng.agent_info("B")["queues"] == {"p": True}
+    eng.answer(call, "A")
+    assert eng.call_info(call)["state"] == "connected"
+
+
+@pytest.mark.parametrize(
+    ("to", "kind", "error"),
+    [("nowhere", "queue", "NotFoundError"), ("B", "agent", "InvalidTransition")],
+)
+def test_refused_transfer_leaves_the_call_and_counters_alone(
+    to: str, kind: str, error: str
+) -> None:
+    eng, clock = make({"wrap_up": 5}, agents="AB")
+    eng.login("A")
+    call = eng.arrive("q")
+    eng.drain()
+    eng.answer(call, "A")
+    clock.advance(30)
+    with pytest.raises(Exception) as info:
+        eng.transfer(call, to=to, kind=kind)
+    assert type(info.value).__name__ == error
+    assert eng.call_info(call)["state"] == "connected"
+    assert eng.status("A") is AgentStatus.ON_QUEUE_CALL
+    k = eng.kpis("q")
+    assert (k.transfers, k.offered, k.answered) == (0, 0, 0)
+    eng.end(call)
+    k = eng.kpis("q")
+    assert (k.offered, k.answered, k.handle_time) == (1, 1, 35.0)
+
+
+def test_escalation_to_the_roster_carries_the_contacts_for_the_adapter() -> None:
+    cfg = QueuesConfig.from_dict(
+        {
+            "agents": {"A": {}, "R": {"contacts": {"mobile": "+491701110009"}}},
+            "queues": {
+                "q": {
+                    "number": "+4985419699",
+                    "members": ["A"],
+                    "coverage": {"min_reachable": 1, "mode": "warn", "roster": ["R"]},
+                }
+            },
+        }
+    )
+    eng = QueueEngine(cfg, clock=VirtualClock(T0))
+    eng.login("A")
+    eng.logout("A")
+    (cmd,) = eng.drain()
+    assert (cmd.kind, cmd.agent, cmd.contacts, cmd.present) == (
+        "escalate",
+        "R",
+        ("+491701110009",),
+        "+4985419699",
+    )

@@ -517,7 +517,13 @@ class QueueEngine:
             aid = roster[(q.roster_pos + i) % len(roster)]
             if self._agents[aid].status == _S.LOGGED_OFF:
                 q.roster_pos = (q.roster_pos + i + 1) % len(roster)
-                self._cmd("escalate", queue=q.spec.id, agent=aid, present=q.spec.number)
+                self._cmd(
+                    "escalate",
+                    queue=q.spec.id,
+                    agent=aid,
+                    contacts=self._agents[aid].contacts,  # to the adapter only, as for ring
+                    present=q.spec.number,
+                )
                 return
         if cov.fallback:
             self._cmd("escalate", queue=q.spec.id, data=cov.fallback, present=q.spec.number)
@@ -1250,6 +1256,15 @@ class QueueEngine:
                 path="transfer",
                 value=(kind, mode),
             )
+        # validate the target before anything changes (a refused transfer leaves the call as is)
+        if kind == "queue":
+            self._queue(to)
+        elif kind == "agent":
+            target = self._agent(to)
+            if target.status != _READY:
+                raise InvalidTransition("agent", str(target.status), "offer", to)
+        elif not to:
+            raise ConfigError(f"a {kind} transfer needs a target", path="transfer.to", value=to)
         q = self._queues[c.queue]
         ag = self._agents[c.agent] if c.agent else None
         talk = self._now - (c.answered_at or self._now)
@@ -1274,9 +1289,7 @@ class QueueEngine:
             )
             return
         if kind == "agent":
-            target = self._agent(to)
-            if target.status != _READY:
-                raise InvalidTransition("agent", str(target.status), "offer", to)
+            target = self._agents[to]
             c.history.append(("transfer", self._now, f"agent:{to}"))
             c.consult = f"{ag.id}@{q.spec.id}" if (consult and ag) else None
             c.state = OFFERING
