@@ -97,23 +97,31 @@ class PendulumStepper:
         import holidays
 
         self.holidays = holidays.country_holidays("CA", subdiv="BC", years=range(2024, 2028))
-        self.opens = [(int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:])) for a, b in HOURS]
+        self.opens = [
+            (int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:])) for a, b in HOURS
+        ]
 
-    def due(self, start: dt.datetime, minutes: int, pauses: list[tuple[float, float]]) -> dt.datetime:
+    def due(
+        self, start: dt.datetime, minutes: int, pauses: list[tuple[float, float]]
+    ) -> dt.datetime:
         t = pendulum.instance(start).in_timezone(TZ)
         left = minutes
         while True:
             if t.day_of_week < 5 and t.date() not in self.holidays:
                 m = t.hour * 60 + t.minute
                 ts = t.timestamp()
-                if any(a <= m < b for a, b in self.opens) and not any(p <= ts < q for p, q in pauses):
+                if any(a <= m < b for a, b in self.opens) and not any(
+                    p <= ts < q for p, q in pauses
+                ):
                     left -= 1
                     if left == 0:
                         return t.add(minutes=1).in_timezone("UTC")
             t = t.add(minutes=1)
 
 
-def make_open_cases(desk: CaseDesk, n: int, seed: int) -> list[tuple[str, dt.datetime, int, list[tuple[float, float]]]]:
+def make_open_cases(
+    desk: CaseDesk, n: int, seed: int
+) -> list[tuple[str, dt.datetime, int, list[tuple[float, float]]]]:
     """N open cases at random minutes over a year, a fifth with a pause; returns what the
     baseline needs: (id, start, target minutes, pauses)."""
     rng = random.Random(seed)
@@ -160,8 +168,11 @@ def sla_recompute(n_cases: int, sample: int, seed: int = 7) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes")
-    ap.add_argument("--pg", default=os.environ.get("CIVICCC_BENCH_PG"),
-                    help="PostgreSQL conninfo of an empty database (default: $CIVICCC_BENCH_PG)")
+    ap.add_argument(
+        "--pg",
+        default=os.environ.get("CIVICCC_BENCH_PG"),
+        help="PostgreSQL conninfo of an empty database (default: $CIVICCC_BENCH_PG)",
+    )
     args = ap.parse_args(argv)
     n_cases, n_trans, n_durable = (300, 2_000, 50) if args.quick else (5_000, 20_000, 500)
     open_cases, sample = (500, 25) if args.quick else (10_000, 200)
@@ -179,14 +190,18 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(store_throughput(name, store, n_cases, n_trans, n_durable))
             store.close()
     for r in rows:
-        print(f"  {r['store']:<30} create {r['created_per_s']:>9,.0f}/s   transitions "
-              f"{r['transitions_per_s']:>9,.0f}/s   durable single commits {r['durable_commits_per_s']:>8,.0f}/s")
+        print(
+            f"  {r['store']:<30} create {r['created_per_s']:>9,.0f}/s   transitions "
+            f"{r['transitions_per_s']:>9,.0f}/s   durable single commits {r['durable_commits_per_s']:>8,.0f}/s"
+        )
     if not args.pg:
         print("  postgresql                     skipped (pass --pg or set CIVICCC_BENCH_PG)")
     print(f"== SLA recomputation: {open_cases} open cases, baseline sample {sample}")
     res = sla_recompute(open_cases, sample)
-    print(f"  public API: {res['api_s'] * 1e3:,.1f} ms for {res['cases']} cases "
-          f"({res['api_us_per_case']:,.1f} us/case)")
+    print(
+        f"  public API: {res['api_s'] * 1e3:,.1f} ms for {res['cases']} cases "
+        f"({res['api_us_per_case']:,.1f} us/case)"
+    )
     print(f"  pendulum stepping: {res['baseline_ms_per_case']:,.2f} ms/case")
     print(f"  ratio: {res['ratio']:,.0f}x")
     if res["mismatches"]:

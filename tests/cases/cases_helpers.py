@@ -19,8 +19,14 @@ def van(*args: int) -> dt.datetime:
 
 def van_calendar(**extra: Any) -> Calendar:
     """Mon-Fri 08:00-16:30 America/Vancouver, no holidays (research calendar VAN)."""
-    return Calendar.from_dict({"id": "van", "timezone": "America/Vancouver",
-                               "hours": {d: [["08:00", "16:30"]] for d in WEEKDAYS}, **extra})  # fmt: skip
+    return Calendar.from_dict(
+        {
+            "id": "van",
+            "timezone": "America/Vancouver",
+            "hours": {d: [["08:00", "16:30"]] for d in WEEKDAYS},
+            **extra,
+        }
+    )
 
 
 CATALOGUE: dict[str, Any] = {
@@ -31,16 +37,34 @@ CATALOGUE: dict[str, Any] = {
         "hotline": {"name": "Service Centre"},
     },
     "services": [
-        {"code": "pothole", "name": "Pothole", "department": "roads", "warn_at": [0.5, 0.75],
-         "sla": {"normal": {"first_response": "2h", "resolution": "8h", "next_reply": "2h"},
-                 "urgent": {"resolution": "4h"}, "low": {"resolution": "1h"},
-                 "high": {"resolution": {"after": "24h", "business": False}}},
-         "attributes": [{"code": "size", "datatype": "singlevaluelist",
-                         "values": ["small", "large"]}]},
-        {"code": "missed_pickup", "name": "Missed pick-up", "department": "waste",
-         "reopen": "restart", "priority_change": "restart",
-         "sla": {"normal": {"resolution": "8h"}, "urgent": {"resolution": "4h"}}},
-        {"code": "info", "name": "Information", "department": "hotline",
-         "sla": {"normal": {"resolution": "24h"}}},
+        {
+            "code": "pothole",
+            "name": "Pothole",
+            "department": "roads",
+            "warn_at": [0.5, 0.75],
+            "sla": {
+                "normal": {"first_response": "2h", "resolution": "8h", "next_reply": "2h"},
+                "urgent": {"resolution": "4h"},
+                "low": {"resolution": "1h"},
+                "high": {"resolution": {"after": "24h", "business": False}},
+            },
+            "attributes": [
+                {"code": "size", "datatype": "singlevaluelist", "values": ["small", "large"]}
+            ],
+        },
+        {
+            "code": "missed_pickup",
+            "name": "Missed pick-up",
+            "department": "waste",
+            "reopen": "restart",
+            "priority_change": "restart",
+            "sla": {"normal": {"resolution": "8h"}, "urgent": {"resolution": "4h"}},
+        },
+        {
+            "code": "info",
+            "name": "Information",
+            "department": "hotline",
+            "sla": {"normal": {"resolution": "24h"}},
+        },
     ],
-}  # fmt: skip
+}

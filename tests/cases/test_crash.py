@@ -77,7 +77,8 @@ def test_postgres_crash(pg_server) -> None:  # type: ignore[no-untyped-def]
     """The same against PostgreSQL."""
     url = pg_server()
     dsn = "postgresql://postgres@127.0.0.1:{}/{}".format(
-        *[dict(p.split("=") for p in url.split())[k] for k in ("port", "dbname")])  # fmt: skip
+        *[dict(p.split("=") for p in url.split())[k] for k in ("port", "dbname")]
+    )
     committed = _run_and_kill(dsn)
     store = PostgresStore(url)
     _check(store, committed)

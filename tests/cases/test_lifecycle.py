@@ -39,8 +39,12 @@ EVENTS = sorted({e for _, e in TRANSITIONS})
 
 
 def _desk(catalogue: Catalogue) -> CaseDesk:
-    return CaseDesk(catalogue, clock=VirtualClock(van(2025, 6, 16, 9)),
-                    calendars={"van": van_calendar()}, store=MemoryStore())  # fmt: skip
+    return CaseDesk(
+        catalogue,
+        clock=VirtualClock(van(2025, 6, 16, 9)),
+        calendars={"van": van_calendar()},
+        store=MemoryStore(),
+    )
 
 
 def _reach(desk: CaseDesk, state: CaseState) -> str:
@@ -62,7 +66,7 @@ def test_every_state_reachable() -> None:
         for e in path:
             s = next_state(s, e)
         assert s is state
-    assert {t for t in TRANSITIONS.values()} | {S.NEW} == set(CaseState)
+    assert set(TRANSITIONS.values()) | {S.NEW} == set(CaseState)
 
 
 @pytest.mark.parametrize(("state", "event"), list(itertools.product(CaseState, EVENTS)))
@@ -82,7 +86,11 @@ def test_transition(catalogue: Catalogue, state: CaseState, event: str) -> None:
         with pytest.raises(InvalidTransition) as err:
             call()
         assert (err.value.machine, err.value.state, err.value.event, err.value.entity) == (
-            "case", state.value, event, cid)  # fmt: skip
+            "case",
+            state.value,
+            event,
+            cid,
+        )
         after = desk.get(cid)
         assert after.state is state and len(after.audit) == n_audit and after.version == version
         assert desk.store.get(cid).state is state
@@ -92,7 +100,11 @@ def test_transition(catalogue: Catalogue, state: CaseState, event: str) -> None:
         assert after.state is target
         entry = after.audit[-1]
         assert (entry.by, entry.action, entry.from_state, entry.to_state) == (
-            "ann", event, state.value, target.value)  # fmt: skip
+            "ann",
+            event,
+            state.value,
+            target.value,
+        )
         assert after.audit[:n_audit] == before.audit[:n_audit]  # append-only
 
 

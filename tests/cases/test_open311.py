@@ -28,19 +28,27 @@ from civiccc.clock import VirtualClock
 from civiccc.errors import ConfigError
 
 
-def _desk(now: dt.datetime = van(2025, 6, 18, 9)) -> CaseDesk:
-    return CaseDesk(Catalogue.from_dict(CATALOGUE), clock=VirtualClock(now),
-                    calendars={"van": van_calendar()})  # fmt: skip
+def _desk(now: dt.datetime | None = None) -> CaseDesk:
+    now = now or van(2025, 6, 18, 9)
+    return CaseDesk(
+        Catalogue.from_dict(CATALOGUE), clock=VirtualClock(now), calendars={"van": van_calendar()}
+    )
 
 
 def test_t25_projection() -> None:
     """T25: waiting on the citizen is open; a merged duplicate is closed with a note."""
     desk = _desk()
-    wait = desk.create("pothole", by="c", at=van(2025, 6, 16, 9),
-                       location=Location(address="1 Main St", lat=48.43, lon=-123.37),
-                       reporter=Contact(name="Ann", phone="+12505550100", email="a@x.org"))  # fmt: skip
+    wait = desk.create(
+        "pothole",
+        by="c",
+        at=van(2025, 6, 16, 9),
+        location=Location(address="1 Main St", lat=48.43, lon=-123.37),
+        reporter=Contact(name="Ann", phone="+12505550100", email="a@x.org"),
+    )
     desk.fire(wait.id, "triage", by="clerk-jo", at=van(2025, 6, 16, 10))
-    desk.fire(wait.id, "wait_citizen", by="clerk-jo", note="asked for photo", at=van(2025, 6, 16, 11))
+    desk.fire(
+        wait.id, "wait_citizen", by="clerk-jo", note="asked for photo", at=van(2025, 6, 16, 11)
+    )
     master = desk.create("pothole", by="c", at=van(2025, 6, 16, 9))
     dup = desk.create("pothole", by="c", at=van(2025, 6, 17, 9))
     desk.merge(dup.id, master.id, by="clerk-jo", at=van(2025, 6, 17, 14, 5))
@@ -51,8 +59,13 @@ def test_t25_projection() -> None:
     assert "expected_datetime" not in w  # paused at the due point: no promise
     d = request_json(desk, desk.get(dup.id))
     assert (d["status"], d["status_notes"], d["updated_datetime"]) == (
-        "closed", "Duplicate request.", "2025-06-17T14:05:00-07:00")  # fmt: skip
-    assert request_json(desk, desk.get(master.id))["expected_datetime"] == "2025-06-17T08:30:00-07:00"
+        "closed",
+        "Duplicate request.",
+        "2025-06-17T14:05:00-07:00",
+    )
+    assert (
+        request_json(desk, desk.get(master.id))["expected_datetime"] == "2025-06-17T08:30:00-07:00"
+    )
     text = json.dumps([w, d, status_view(desk, wait.id)])
     for private in ("Ann", "5550100", "a@x.org", "clerk-jo", "asked for photo"):
         assert private not in text
@@ -71,8 +84,11 @@ def test_t26_get_requests_limits() -> None:
     assert ids(requests_json(desk, status="closed")) == [waste.id]
     assert ids(requests_json(desk, service_code="pothole")) == [recent.id]
     assert ids(requests_json(desk, service_request_id=f"{old.id},nope")) == [old.id]
-    assert ids(requests_json(desk, start_date="2025-01-01T00:00:00-08:00",
-                             end_date="2025-03-01T00:00:00-08:00")) == [old.id]  # fmt: skip
+    assert ids(
+        requests_json(
+            desk, start_date="2025-01-01T00:00:00-08:00", end_date="2025-03-01T00:00:00-08:00"
+        )
+    ) == [old.id]
     with pytest.raises(Open311Error) as err:
         requests_json(desk, start_date="2025-01-01T00:00:00Z", end_date="2025-05-01T00:00:00Z")
     assert err.value.status == 400 and err.value.errors[0]["code"] == 400
@@ -93,15 +109,25 @@ def test_services_and_definition() -> None:
     assert rows[2]["metadata"] is True and rows[2]["type"] == "realtime"
     attrs = service_definition_json(cat, "pothole")["attributes"]
     assert attrs[0]["code"] == "size" and attrs[0]["order"] == 1
-    assert attrs[0]["values"] == [{"key": "small", "name": "small"}, {"key": "large", "name": "large"}]
+    assert attrs[0]["values"] == [
+        {"key": "small", "name": "small"},
+        {"key": "large", "name": "large"},
+    ]
 
 
 def test_round_trip() -> None:
     """Export, import into a second desk, export again: identical requests."""
     a = _desk()
-    c1 = a.create("pothole", by="c", at=van(2025, 6, 16, 9), description="deep",
-                  location=Location(address="1 Main St", lat=48.43, lon=-123.37))  # fmt: skip
-    c2 = a.create("missed_pickup", by="c", at=van(2025, 6, 16, 10), location=Location(address="2 Oak"))
+    c1 = a.create(
+        "pothole",
+        by="c",
+        at=van(2025, 6, 16, 9),
+        description="deep",
+        location=Location(address="1 Main St", lat=48.43, lon=-123.37),
+    )
+    c2 = a.create(
+        "missed_pickup", by="c", at=van(2025, 6, 16, 10), location=Location(address="2 Oak")
+    )
     a.fire(c2.id, "triage", by="c", at=van(2025, 6, 16, 11))
     a.fire(c2.id, "resolve", by="c", note="collected", at=van(2025, 6, 16, 12))
     exported = requests_json(a)
@@ -117,18 +143,34 @@ def test_round_trip() -> None:
     [
         ({"lat": 1, "long": 1, "requested_datetime": "2025-06-16T09:00:00Z"}, "service_code"),
         ({"service_code": "nope", "lat": 1, "long": 1}, "unknown service"),
-        ({"service_code": "info", "requested_datetime": "2025-06-16T09:00:00Z"}, "lat/long or an address"),
+        (
+            {"service_code": "info", "requested_datetime": "2025-06-16T09:00:00Z"},
+            "lat/long or an address",
+        ),
         ({"service_code": "info", "lat": "x", "long": 1}, "numbers"),
         ({"service_code": "info", "lat": 91, "long": 1}, "out of range"),
         ({"service_code": "info", "lat": 1, "long": 1, "requested_datetime": "yesterday"}, "W3C"),
-        ({"service_code": "info", "lat": 1, "long": 1, "status": "maybe",
-          "requested_datetime": "2025-06-16T09:00:00Z"}, "open or closed"),
+        (
+            {
+                "service_code": "info",
+                "lat": 1,
+                "long": 1,
+                "status": "maybe",
+                "requested_datetime": "2025-06-16T09:00:00Z",
+            },
+            "open or closed",
+        ),
     ],
-)  # fmt: skip
+)
 def test_import_bad_input(bad: dict[str, Any], match: str) -> None:
     """Bad requests are refused with the request index in the path; nothing is imported."""
     desk = _desk()
-    good = {"service_code": "info", "lat": 1, "long": 1, "requested_datetime": "2025-06-16T09:00:00Z"}
+    good = {
+        "service_code": "info",
+        "lat": 1,
+        "long": 1,
+        "requested_datetime": "2025-06-16T09:00:00Z",
+    }
     with pytest.raises(ConfigError, match=match) as err:
         import_requests(desk, [good, bad], by="import")
     assert (err.value.path or "").startswith("requests[1]")
@@ -136,9 +178,22 @@ def test_import_bad_input(bad: dict[str, Any], match: str) -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.dictionaries(st.sampled_from(["service_code", "lat", "long", "address", "status",
-                                        "requested_datetime", "description"]),
-                       st.one_of(st.none(), st.text(max_size=8), st.integers(), st.floats())))  # fmt: skip
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "service_code",
+                "lat",
+                "long",
+                "address",
+                "status",
+                "requested_datetime",
+                "description",
+            ]
+        ),
+        st.one_of(st.none(), st.text(max_size=8), st.integers(), st.floats()),
+    )
+)
 def test_import_fuzz(raw: dict[str, Any]) -> None:
     """Arbitrary requests either import or raise ConfigError, never anything else."""
     desk = _desk()

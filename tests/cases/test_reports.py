@@ -24,12 +24,20 @@ from civiccc.clock import VirtualClock
 
 
 def _desk() -> CaseDesk:
-    desk = CaseDesk(Catalogue.from_dict(CATALOGUE), clock=VirtualClock(van(2025, 6, 20, 9)),
-                    calendars={"van": van_calendar()})  # fmt: skip
+    desk = CaseDesk(
+        Catalogue.from_dict(CATALOGUE),
+        clock=VirtualClock(van(2025, 6, 20, 9)),
+        calendars={"van": van_calendar()},
+    )
     for day, hours in ((16, 1), (16, 2), (17, 3), (18, 24)):
-        c = desk.create("pothole", by="c", tags=["hurricane"], at=van(2025, 6, day, 9),
-                        location=Location(address=f"{day} Main St"),
-                        reporter=Contact(name="Private Person"))  # fmt: skip
+        c = desk.create(
+            "pothole",
+            by="c",
+            tags=["hurricane"],
+            at=van(2025, 6, day, 9),
+            location=Location(address=f"{day} Main St"),
+            reporter=Contact(name="Private Person"),
+        )
         desk.fire(c.id, "triage", by="c", at=van(2025, 6, day, 9))
         desk.fire(c.id, "resolve", by="c", at=van(2025, 6, day, 9) + dt.timedelta(hours=hours))
     desk.create("pothole", by="c", at=van(2025, 6, 19, 9))
@@ -47,14 +55,22 @@ def test_at_risk() -> None:
     """Breached first, then those due within the window."""
     rows = at_risk(_desk(), dt.timedelta(hours=8), at=van(2025, 6, 20, 9))
     assert [(r["service_code"], r["state"]) for r in rows] == [
-        ("info", "breached"), ("pothole", "breached"), ("missed_pickup", "running")]  # fmt: skip
+        ("info", "breached"),
+        ("pothole", "breached"),
+        ("missed_pickup", "running"),
+    ]
 
 
 def test_cases_by_tag_csv(tmp_path: Path) -> None:
     """The disaster report: tagged cases in a period, exported as CSV without personal data."""
     desk = _desk()
     rows = cases_by_tag(desk, "hurricane", since=van(2025, 6, 16), until=van(2025, 6, 19))
-    assert [r["created"][:10] for r in rows] == ["2025-06-16", "2025-06-16", "2025-06-17", "2025-06-18"]
+    assert [r["created"][:10] for r in rows] == [
+        "2025-06-16",
+        "2025-06-16",
+        "2025-06-17",
+        "2025-06-18",
+    ]
     assert [r["sla_breached"] for r in rows] == ["false", "false", "false", "true"]
     text = to_csv(rows, tmp_path / "hurricane.csv")
     assert (tmp_path / "hurricane.csv").read_text() == text

@@ -25,18 +25,30 @@ from civiccc.errors import ConfigError, NotFoundError
 H = dt.timedelta(hours=1)
 
 
-def desk_for(cal: Calendar | None = None, services: list[dict[str, Any]] | None = None,
-             **kw: Any) -> CaseDesk:  # fmt: skip
+def desk_for(
+    cal: Calendar | None = None, services: list[dict[str, Any]] | None = None, **kw: Any
+) -> CaseDesk:
     data = dict(CATALOGUE)
     if services is not None:
         data["services"] = services
-    return CaseDesk(Catalogue.from_dict(data), clock=VirtualClock(van(2025, 1, 1)),
-                    calendars={"van": cal or van_calendar()}, **kw)  # fmt: skip
+    return CaseDesk(
+        Catalogue.from_dict(data),
+        clock=VirtualClock(van(2025, 1, 1)),
+        calendars={"van": cal or van_calendar()},
+        **kw,
+    )
 
 
 def svc(resolution: Any, **extra: Any) -> list[dict[str, Any]]:
-    return [{"code": "s", "name": "S", "department": "roads",
-             "sla": {"normal": {"resolution": resolution}}, **extra}]  # fmt: skip
+    return [
+        {
+            "code": "s",
+            "name": "S",
+            "department": "roads",
+            "sla": {"normal": {"resolution": resolution}},
+            **extra,
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -61,11 +73,25 @@ def test_business_due(opened: dt.datetime, hours: float, due: dt.datetime) -> No
 
 def test_holidays_t7_t8() -> None:
     """T7/T8: holidays (local dates) are skipped whole."""
-    cal = van_calendar(extra_holidays=[{"date": "2025-07-01", "name": "Canada Day"},
-                                       {"date": "2025-12-25", "name": "Christmas"},
-                                       {"date": "2025-12-26", "name": "Boxing Day"}])  # fmt: skip
-    desk = desk_for(cal, services=svc("8h") + [{"code": "t", "name": "T", "department": "roads",
-                                               "sla": {"normal": {"resolution": "8.5h"}}}])  # fmt: skip
+    cal = van_calendar(
+        extra_holidays=[
+            {"date": "2025-07-01", "name": "Canada Day"},
+            {"date": "2025-12-25", "name": "Christmas"},
+            {"date": "2025-12-26", "name": "Boxing Day"},
+        ]
+    )
+    desk = desk_for(
+        cal,
+        services=[
+            *svc("8h"),
+            {
+                "code": "t",
+                "name": "T",
+                "department": "roads",
+                "sla": {"normal": {"resolution": "8.5h"}},
+            },
+        ],
+    )
     c = desk.create("s", by="c", at=van(2025, 6, 30, 15))
     assert desk.due(c.id) == van(2025, 7, 2, 14, 30)
     assert "holiday" in desk.explain(c.id) and "Canada Day" in desk.explain(c.id)
@@ -75,9 +101,14 @@ def test_holidays_t7_t8() -> None:
 
 def test_t9_holiday_on_local_date() -> None:
     """T9: a 07:00-22:00 daily call centre; the holiday is the local date Jul 1."""
-    cal = Calendar.from_dict({"id": "van", "timezone": "America/Vancouver",
-                              "hours": {d: [["07:00", "22:00"]] for d in (*WEEKDAYS, "sat", "sun")},
-                              "extra_holidays": [{"date": "2025-07-01", "name": "Canada Day"}]})  # fmt: skip
+    cal = Calendar.from_dict(
+        {
+            "id": "van",
+            "timezone": "America/Vancouver",
+            "hours": {d: [["07:00", "22:00"]] for d in (*WEEKDAYS, "sat", "sun")},
+            "extra_holidays": [{"date": "2025-07-01", "name": "Canada Day"}],
+        }
+    )
     desk = desk_for(cal, services=svc("1h"))
     c = desk.create("s", by="c", at=dt.datetime(2025, 7, 2, 1, tzinfo=dt.UTC))
     assert desk.due(c.id) == dt.datetime(2025, 7, 2, 15, tzinfo=dt.UTC)
@@ -85,14 +116,21 @@ def test_t9_holiday_on_local_date() -> None:
 
 def test_t10_split_hours() -> None:
     """T10: several intervals per day."""
-    cal = Calendar.from_dict({"id": "van", "timezone": "America/Vancouver",
-                              "hours": {d: [["08:00", "12:00"], ["13:00", "16:30"]] for d in WEEKDAYS}})  # fmt: skip
+    cal = Calendar.from_dict(
+        {
+            "id": "van",
+            "timezone": "America/Vancouver",
+            "hours": {d: [["08:00", "12:00"], ["13:00", "16:30"]] for d in WEEKDAYS},
+        }
+    )
     desk = desk_for(cal, services=svc("4h"))
     assert desk.due(desk.create("s", by="c", at=van(2025, 6, 16, 10)).id) == van(2025, 6, 16, 15)
 
 
-@pytest.mark.parametrize(("opened", "due"), [
-    (van(2025, 3, 8, 12), van(2025, 3, 9, 13)), (van(2025, 11, 1, 12), van(2025, 11, 2, 11))])  # fmt: skip
+@pytest.mark.parametrize(
+    ("opened", "due"),
+    [(van(2025, 3, 8, 12), van(2025, 3, 9, 13)), (van(2025, 11, 1, 12), van(2025, 11, 2, 11))],
+)
 def test_t11_calendar_time(opened: dt.datetime, due: dt.datetime) -> None:
     """T11: a calendar-time target counts real seconds across DST (86,400 s)."""
     desk = desk_for(services=svc({"after": "24h", "business": False}))
@@ -107,8 +145,10 @@ def test_t14_t15_pause() -> None:
     desk = desk_for(services=svc("8h"))
     a = desk.create("s", by="c", at=van(2025, 6, 16, 9)).id
     b = desk.create("s", by="c", at=van(2025, 6, 16, 9)).id
-    for cid, (p, r) in ((a, (van(2025, 6, 16, 11), van(2025, 6, 17, 10))),
-                        (b, (van(2025, 6, 16, 17), van(2025, 6, 17, 7)))):  # fmt: skip
+    for cid, (p, r) in (
+        (a, (van(2025, 6, 16, 11), van(2025, 6, 17, 10))),
+        (b, (van(2025, 6, 16, 17), van(2025, 6, 17, 7))),
+    ):
         desk.fire(cid, "triage", by="c", at=van(2025, 6, 16, 9, 30))
         desk.fire(cid, "wait_citizen", by="c", at=p)
         assert desk.sla(cid, at=p + H)["resolution"].state is ClockState.PAUSED
@@ -137,8 +177,10 @@ def test_t17_thresholds_fire_once() -> None:
     assert desk.tick(van(2025, 6, 17, 10, 29)) == []
     assert desk.sla(c, van(2025, 6, 17, 10, 29))["resolution"].state is ClockState.RUNNING
     first = desk.tick(van(2025, 6, 17, 12, 45))
-    assert [(a.fraction, a.at) for a in first] == [(0.5, van(2025, 6, 17, 10, 30)),
-                                                    (0.75, van(2025, 6, 17, 12, 30))]  # fmt: skip
+    assert [(a.fraction, a.at) for a in first] == [
+        (0.5, van(2025, 6, 17, 10, 30)),
+        (0.75, van(2025, 6, 17, 12, 30)),
+    ]
     assert desk.sla(c, van(2025, 6, 17, 12, 45))["resolution"].state is ClockState.WARNING
     assert desk.tick(van(2025, 6, 17, 13)) == []
     last = desk.tick(van(2025, 6, 18, 9))
@@ -151,10 +193,21 @@ def test_t17_thresholds_fire_once() -> None:
 def test_t18_priority_change() -> None:
     """T18: P3 (8 h) raised to P1 (4 h) at 12:00: retroactive start -> 13:00; restart -> 16:00;
     retroactive with a carried pause 10:00-11:00 -> 14:00."""
-    services = [{"code": "retro", "name": "R", "department": "roads",
-                 "sla": {"normal": {"resolution": "8h"}, "urgent": {"resolution": "4h"}}},
-                {"code": "restart", "name": "R", "department": "roads", "priority_change": "restart",
-                 "sla": {"normal": {"resolution": "8h"}, "urgent": {"resolution": "4h"}}}]  # fmt: skip
+    services = [
+        {
+            "code": "retro",
+            "name": "R",
+            "department": "roads",
+            "sla": {"normal": {"resolution": "8h"}, "urgent": {"resolution": "4h"}},
+        },
+        {
+            "code": "restart",
+            "name": "R",
+            "department": "roads",
+            "priority_change": "restart",
+            "sla": {"normal": {"resolution": "8h"}, "urgent": {"resolution": "4h"}},
+        },
+    ]
     desk = desk_for(services=services)
     a = desk.create("retro", by="c", at=van(2025, 6, 16, 9)).id
     b = desk.create("restart", by="c", at=van(2025, 6, 16, 9)).id
@@ -165,7 +218,10 @@ def test_t18_priority_change() -> None:
     for cid in (a, b, p):
         desk.set_priority(cid, "urgent", by="sup", at=van(2025, 6, 16, 12))
     assert (desk.due(a), desk.due(b), desk.due(p)) == (
-        van(2025, 6, 16, 13), van(2025, 6, 16, 16), van(2025, 6, 16, 14))  # fmt: skip
+        van(2025, 6, 16, 13),
+        van(2025, 6, 16, 16),
+        van(2025, 6, 16, 14),
+    )
     assert "retroactive" in desk.explain(a)
     with pytest.raises(ConfigError, match="unknown priority"):
         desk.set_priority(a, "asap", by="x")
@@ -173,9 +229,16 @@ def test_t18_priority_change() -> None:
 
 def test_priority_change_breach_on_attach_without_fanout() -> None:
     """Raising priority on a case already past the new target breaches at once, no alerts."""
-    desk = desk_for(services=[
-        {"code": "s", "name": "S", "department": "roads",
-         "sla": {"normal": {"resolution": "8h"}, "urgent": {"resolution": "1h"}}}])  # fmt: skip
+    desk = desk_for(
+        services=[
+            {
+                "code": "s",
+                "name": "S",
+                "department": "roads",
+                "sla": {"normal": {"resolution": "8h"}, "urgent": {"resolution": "1h"}},
+            }
+        ]
+    )
     c = desk.create("s", by="c", at=van(2025, 6, 16, 9)).id
     desk.set_priority(c, "urgent", by="sup", at=van(2025, 6, 16, 12))
     st = desk.sla(c, van(2025, 6, 16, 12))["resolution"]
@@ -201,8 +264,17 @@ def test_t19_next_reply_from_oldest_unanswered() -> None:
 
 def test_t23_t24_elapsed_and_sticky_breach() -> None:
     """T23: business elapsed across a DST weekend; T24: breach stays after pause and resolve."""
-    desk = desk_for(services=svc("1h") + [{"code": "t", "name": "T", "department": "roads",
-                                           "sla": {"normal": {"resolution": "8h"}}}])  # fmt: skip
+    desk = desk_for(
+        services=[
+            *svc("1h"),
+            {
+                "code": "t",
+                "name": "T",
+                "department": "roads",
+                "sla": {"normal": {"resolution": "8h"}},
+            },
+        ]
+    )
     t = desk.create("t", by="c", at=van(2025, 3, 7, 15)).id
     desk.fire(t, "triage", by="c", at=van(2025, 3, 7, 15, 30))
     desk.fire(t, "resolve", by="c", at=van(2025, 3, 10, 9))
@@ -233,8 +305,9 @@ def test_met_state_and_percentage() -> None:
     assert (st.state, st.percentage, st.remaining) == (ClockState.MET, 50.0, 4 * H)
 
 
-@pytest.mark.parametrize(("mode", "due"), [("resume", van(2025, 6, 17, 14, 30)),
-                                           ("restart", van(2025, 6, 17, 16, 30))])  # fmt: skip
+@pytest.mark.parametrize(
+    ("mode", "due"), [("resume", van(2025, 6, 17, 14, 30)), ("restart", van(2025, 6, 17, 16, 30))]
+)
 def test_reopen(mode: str, due: dt.datetime) -> None:
     """Reopening resumes the resolution clock (time resolved is not counted) or restarts it."""
     desk = desk_for(services=svc("8h", reopen=mode))
@@ -265,8 +338,13 @@ def test_emergency_suspension() -> None:
     hit = desk.create("pothole", by="c", tags=["hurricane"], at=van(2025, 6, 16, 9)).id
     tagged_later = desk.create("pothole", by="c", at=van(2025, 6, 16, 9)).id
     other = desk.create("missed_pickup", by="c", at=van(2025, 6, 16, 9)).id
-    susp = desk.declare_emergency(van(2025, 6, 16, 10), van(2025, 6, 17, 10), reason="hurricane",
-                                  by="mayor", services=["pothole"])  # fmt: skip
+    susp = desk.declare_emergency(
+        van(2025, 6, 16, 10),
+        van(2025, 6, 17, 10),
+        reason="hurricane",
+        by="mayor",
+        services=["pothole"],
+    )
     assert desk.due(hit) == desk.due(tagged_later) == van(2025, 6, 18, 8, 30)
     assert desk.due(other) == van(2025, 6, 17, 8, 30)
     assert desk.get(hit).audit[-1].action == "sla_suspended"
@@ -274,16 +352,18 @@ def test_emergency_suspension() -> None:
     assert desk.sla(hit, van(2025, 6, 16, 12))["resolution"].state is ClockState.PAUSED
     by_tag = desk_for()
     a = by_tag.create("pothole", by="c", at=van(2025, 6, 16, 9)).id
-    by_tag.declare_emergency(van(2025, 6, 16, 10), van(2025, 6, 17, 10), reason="storm",
-                             by="mayor", tags=["storm"])  # fmt: skip
+    by_tag.declare_emergency(
+        van(2025, 6, 16, 10), van(2025, 6, 17, 10), reason="storm", by="mayor", tags=["storm"]
+    )
     assert by_tag.due(a) == van(2025, 6, 17, 8, 30)
     by_tag.tag(a, "storm", by="c")
     assert by_tag.due(a) == van(2025, 6, 18, 8, 30)
     with pytest.raises(ConfigError, match="needs services"):
         desk.declare_emergency(van(2025, 6, 16), van(2025, 6, 17), reason="x", by="y")
     with pytest.raises(ConfigError, match="unknown service"):
-        desk.declare_emergency(van(2025, 6, 16), van(2025, 6, 17), reason="x", by="y",
-                               services=["nope"])  # fmt: skip
+        desk.declare_emergency(
+            van(2025, 6, 16), van(2025, 6, 17), reason="x", by="y", services=["nope"]
+        )
 
 
 def test_snow_day_closure_recomputes() -> None:
@@ -301,7 +381,10 @@ def test_snow_day_closure_recomputes() -> None:
     for c in cases:
         assert desk.get(c).audit[-1].action == "sla_recomputed"
         assert "snow day" in desk.explain(c)
-    assert [cid for _, cid, _ in desk.due_before(van(2025, 6, 18, 16), "resolution")] == [info, *cases]
+    assert [cid for _, cid, _ in desk.due_before(van(2025, 6, 18, 16), "resolution")] == [
+        info,
+        *cases,
+    ]
     # deterministic: a fresh desk on the same store computes the same due times
     again = CaseDesk(desk.catalogue, clock=desk.clock, calendars={"van": cal}, store=desk.store)
     assert [again.due(c) for c in cases] == after
@@ -309,9 +392,16 @@ def test_snow_day_closure_recomputes() -> None:
 
 def test_escalation_rules() -> None:
     """On breach: raise priority, reassign and notify; on warning: notify."""
-    rules = [EscalationRule(name="late", on="breach", raise_priority=True,
-                            reassign_team="roads-supervisors", notify=("roads-manager",)),
-             EscalationRule(name="heads-up", on="warning", notify=("dispatcher",))]  # fmt: skip
+    rules = [
+        EscalationRule(
+            name="late",
+            on="breach",
+            raise_priority=True,
+            reassign_team="roads-supervisors",
+            notify=("roads-manager",),
+        ),
+        EscalationRule(name="heads-up", on="warning", notify=("dispatcher",)),
+    ]
     desk = desk_for(services=svc("8h", warn_at=[0.5]), escalation_rules=rules)
     got: list[Escalated] = []
     desk.bus.subscribe(Escalated, got.append)
@@ -320,7 +410,10 @@ def test_escalation_rules() -> None:
     assert [(e.rule, e.notify) for e in got] == [("heads-up", ("dispatcher",))]
     desk.tick(van(2025, 6, 17, 9))
     assert got[-1].rule == "late" and got[-1].actions == (
-        "priority high", "reassigned roads-supervisors", "notify roads-manager")  # fmt: skip
+        "priority high",
+        "reassigned roads-supervisors",
+        "notify roads-manager",
+    )
     case = desk.get(c)
     assert case.priority == "high" and case.team == "roads-supervisors"
     with pytest.raises(ConfigError, match="warning or breach"):
@@ -329,10 +422,16 @@ def test_escalation_rules() -> None:
 
 def test_assignment_rules_first_match() -> None:
     """Assignment rules: ordered, first match wins (service, area, tags)."""
-    rules = [AssignmentRule(name="downtown", team="roads-north", services=frozenset({"pothole"}),
-                            area=(48.42, -123.38, 48.44, -123.35)),
-             AssignmentRule(name="storm", team="storm-desk", tags=frozenset({"storm"})),
-             AssignmentRule(name="roads", team="roads", departments=frozenset({"roads"}))]  # fmt: skip
+    rules = [
+        AssignmentRule(
+            name="downtown",
+            team="roads-north",
+            services=frozenset({"pothole"}),
+            area=(48.42, -123.38, 48.44, -123.35),
+        ),
+        AssignmentRule(name="storm", team="storm-desk", tags=frozenset({"storm"})),
+        AssignmentRule(name="roads", team="roads", departments=frozenset({"roads"})),
+    ]
     desk = desk_for(assignment_rules=rules)
     a = desk.create("pothole", by="c", location=Location(lat=48.43, lon=-123.36))
     b = desk.create("pothole", by="c", tags=["storm"], location=Location(lat=48.0, lon=-123.0))
@@ -348,17 +447,29 @@ def test_duplicates_and_merge() -> None:
 
     desk = desk_for()
     t0 = van(2025, 6, 16, 9)
-    master = desk.create("pothole", by="c", location=Location(lat=48.4284, lon=-123.3656), at=t0,
-                         reporter=Contact(name="Ann", phone="+12505550100"))  # fmt: skip
+    master = desk.create(
+        "pothole",
+        by="c",
+        location=Location(lat=48.4284, lon=-123.3656),
+        at=t0,
+        reporter=Contact(name="Ann", phone="+12505550100"),
+    )
     desk.create("pothole", by="c", location=Location(lat=48.44, lon=-123.3656), at=t0)  # 1.3 km
     desk.create("missed_pickup", by="c", location=Location(lat=48.4284, lon=-123.3656), at=t0)
     spot = Location(lat=48.42845, lon=-123.36565)
     assert [c.id for c in desk.find_duplicates("pothole", spot, at=t0 + H)] == [master.id]
     assert desk.find_duplicates("pothole", spot, at=t0 + dt.timedelta(days=30)) == []
     addr = desk.create("pothole", by="c", location=Location(address="12  Main St"), at=t0)
-    assert [c.id for c in desk.find_duplicates("pothole", Location(address="12 main st"), at=t0)] == [addr.id]
-    dup = desk.create("pothole", by="c", location=spot, at=t0 + H,
-                      reporter=Contact(name="Bob", email="bob@example.org"))  # fmt: skip
+    assert [
+        c.id for c in desk.find_duplicates("pothole", Location(address="12 main st"), at=t0)
+    ] == [addr.id]
+    dup = desk.create(
+        "pothole",
+        by="c",
+        location=spot,
+        at=t0 + H,
+        reporter=Contact(name="Bob", email="bob@example.org"),
+    )
     due = desk.due(master.id)
     desk.merge(dup.id, master.id, by="clerk", at=t0 + 2 * H)
     assert desk.due(master.id) == due

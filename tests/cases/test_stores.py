@@ -26,17 +26,27 @@ from civiccc.errors import ConcurrencyError, NotFoundError, StoreError
 
 
 def _desk(catalogue: Catalogue, store: Store) -> CaseDesk:
-    return CaseDesk(catalogue, clock=VirtualClock(van(2025, 6, 16, 9)),
-                    calendars={"van": van_calendar()}, store=store)  # fmt: skip
+    return CaseDesk(
+        catalogue,
+        clock=VirtualClock(van(2025, 6, 16, 9)),
+        calendars={"van": van_calendar()},
+        store=store,
+    )
 
 
 def test_round_trip_keeps_everything(catalogue: Catalogue, store: Store) -> None:
     """A case read back equals the case written, audit trail included."""
     desk = _desk(catalogue, store)
-    c = desk.create("pothole", by="clerk", description="deep", tags=["storm", "ward-3"],
-                    location=Location(address="1 Main St", lat=48.4, lon=-123.3),
-                    reporter=Contact(name="Ann", phone="+12505550100"),
-                    attributes={"size": "large"}, links=[("call", "CALL-1")])  # fmt: skip
+    c = desk.create(
+        "pothole",
+        by="clerk",
+        description="deep",
+        tags=["storm", "ward-3"],
+        location=Location(address="1 Main St", lat=48.4, lon=-123.3),
+        reporter=Contact(name="Ann", phone="+12505550100"),
+        attributes={"size": "large"},
+        links=[("call", "CALL-1")],
+    )
     desk.fire(c.id, "triage", by="clerk")
     desk.attach(c.id, "s3://photos/1.jpg", by="clerk", name="photo")
     back = store.get(c.id)
@@ -90,10 +100,15 @@ def test_transaction_is_all_or_nothing(catalogue: Catalogue, store: Store) -> No
     """A failing batch leaves neither its cases nor its changes behind."""
     desk = _desk(catalogue, store)
     keep = desk.create("pothole", by="c")
-    with pytest.raises(RuntimeError), desk.batch():
-        desk.create("pothole", by="c", case_id="SR-X")
-        desk.fire(keep.id, "triage", by="c")
-        raise RuntimeError("boom")
+
+    def failing_batch() -> None:
+        with desk.batch():
+            desk.create("pothole", by="c", case_id="SR-X")
+            desk.fire(keep.id, "triage", by="c")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        failing_batch()
     with pytest.raises(NotFoundError):
         store.get("SR-X")
     assert store.get(keep.id).state is CaseState.NEW
@@ -105,8 +120,13 @@ def test_ids_unique_and_meta(catalogue: Catalogue, store: Store) -> None:
     desk = _desk(catalogue, store)
     ids = [desk.create("info", by="c").id for _ in range(5)]
     assert len(set(ids)) == 5
-    desk.declare_emergency(van(2025, 6, 16, 10), van(2025, 6, 17, 10), reason="storm", by="mayor",
-                           departments=["roads"])  # fmt: skip
+    desk.declare_emergency(
+        van(2025, 6, 16, 10),
+        van(2025, 6, 17, 10),
+        reason="storm",
+        by="mayor",
+        departments=["roads"],
+    )
     assert _desk(catalogue, store).suspensions == desk.suspensions
     with pytest.raises(ConcurrencyError):
         store.insert(store.get(ids[0]))
@@ -137,9 +157,11 @@ def test_sqlite_migrates_version_1(tmp_path: Path, catalogue: Catalogue) -> None
         db.execute(sql)
     db.execute(
         "INSERT INTO cases VALUES ('SR-1', 'info', 'hotline', 'new', 0, 0, 1, ?)",
-        ('{"id":"SR-1","service_code":"info","department":"hotline","priority":"normal",'
-         '"state":"new","created_at":0,"updated_at":0,"tags":["flood"]}',),
-    )  # fmt: skip
+        (
+            '{"id":"SR-1","service_code":"info","department":"hotline","priority":"normal",'
+            '"state":"new","created_at":0,"updated_at":0,"tags":["flood"]}',
+        ),
+    )
     db.execute("INSERT INTO audit VALUES ('SR-1', 0, 0, 'clerk', 'created', NULL, 'new', '')")
     db.execute("PRAGMA user_version=1")
     db.commit()
@@ -213,5 +235,5 @@ def test_postgres_audit_append_only_and_schema(pg_server) -> None:  # type: igno
 def test_naive_time_refused(catalogue: Catalogue) -> None:
     """A naive datetime is rejected."""
     desk = _desk(catalogue, open_store())
-    with pytest.raises(ValueError, match="naive|aware|time zone"):
+    with pytest.raises(ValueError, match=r"naive|aware|time zone"):
         desk.create("info", by="c", at=dt.datetime(2025, 1, 1))

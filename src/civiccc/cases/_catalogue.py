@@ -38,10 +38,10 @@ def parse_duration(value: Any, path: str = "") -> float:
 
     >>> parse_duration("8.5h")
     30600.0
-    >>> parse_duration("soon", "sla.normal.resolution")
+    >>> parse_duration("soon", "sla")
     Traceback (most recent call last):
     ...
-    civiccc.errors.ConfigError: sla.normal.resolution: duration 'soon' is not a number of seconds or like '8h', '90m', '2d'
+    civiccc.errors.ConfigError: sla: duration 'soon' is not seconds or like '8h', '90m', '2d'
     """
     if isinstance(value, bool):
         pass
@@ -49,7 +49,7 @@ def parse_duration(value: Any, path: str = "") -> float:
         return float(value)
     elif isinstance(value, str) and (m := _DURATION.match(value)):
         return float(m.group(1)) * _UNIT[m.group(2)]
-    msg = f"duration {value!r} is not a number of seconds or like '8h', '90m', '2d'"
+    msg = f"duration {value!r} is not seconds or like '8h', '90m', '2d'"
     raise ConfigError(msg, path=path or None, value=value)
 
 
@@ -145,8 +145,9 @@ def _target(kind: str, raw: Any, path: str) -> SlaTarget:
         business = raw.get("business", True)
         if not isinstance(business, bool):
             raise ConfigError("'business' must be true or false", path=f"{path}.business")
-        return SlaTarget(kind=kind, seconds=parse_duration(raw.get("after"), f"{path}.after"),
-                         business=business)  # fmt: skip
+        return SlaTarget(
+            kind=kind, seconds=parse_duration(raw.get("after"), f"{path}.after"), business=business
+        )
     return SlaTarget(kind=kind, seconds=parse_duration(raw, path))
 
 
@@ -172,8 +173,21 @@ def _service(
 ) -> Service:
     data = _mapping(data, path)
     code = _str(data, "code", path)
-    known = {"code", "name", "department", "description", "group", "keywords", "default_priority",
-             "attributes", "sla", "pause_in", "warn_at", "reopen", "priority_change"}  # fmt: skip
+    known = {
+        "code",
+        "name",
+        "department",
+        "description",
+        "group",
+        "keywords",
+        "default_priority",
+        "attributes",
+        "sla",
+        "pause_in",
+        "warn_at",
+        "reopen",
+        "priority_change",
+    }
     if unknown := set(data) - known:
         msg = f"unknown keys {sorted(unknown)}"
         raise ConfigError(msg, path=path, node=code)
@@ -217,9 +231,15 @@ def _service(
         )
         if datatype.endswith("valuelist") and not values:
             raise ConfigError("a value list needs 'values'", path=f"{apath}.values", node=code)
-        attributes.append(AttributeSpec(code=acode, datatype=datatype, values=values,
-                                        required=bool(a.get("required", False)),
-                                        description=str(a.get("description", ""))))  # fmt: skip
+        attributes.append(
+            AttributeSpec(
+                code=acode,
+                datatype=datatype,
+                values=values,
+                required=bool(a.get("required", False)),
+                description=str(a.get("description", "")),
+            )
+        )
     warn = data.get("warn_at", defaults.get("warn_at", [0.75]))
     if not isinstance(warn, Sequence) or not all(
         isinstance(w, int | float) and not isinstance(w, bool) and 0 < w < 1 for w in warn
@@ -326,8 +346,12 @@ class Catalogue:
                 msg = f"duplicate service code {svc.code!r}"
                 raise ConfigError(msg, path=f"services[{i}].code", node=svc.code)
             services[svc.code] = svc
-        return cls(jurisdiction=_str(jur, "id", "jurisdiction", "civiccc"), timezone=tz,
-                   departments=depts, services=services)  # fmt: skip
+        return cls(
+            jurisdiction=_str(jur, "id", "jurisdiction", "civiccc"),
+            timezone=tz,
+            departments=depts,
+            services=services,
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> Catalogue:

@@ -107,8 +107,9 @@ class Suspension:
 
     def matches(self, case: Case) -> bool:
         """True when the case is in scope (every given filter matches)."""
-        return _Scope(services=self.services, departments=self.departments,
-                      tags=self.tags).matches(case)  # fmt: skip
+        return _Scope(services=self.services, departments=self.departments, tags=self.tags).matches(
+            case
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
@@ -134,8 +135,9 @@ class AssignmentRule:
 
     def matches(self, case: Case) -> bool:
         """True when every given criterion matches the case."""
-        if not _Scope(services=self.services, departments=self.departments,
-                      tags=self.tags).matches(case):  # fmt: skip
+        if not _Scope(services=self.services, departments=self.departments, tags=self.tags).matches(
+            case
+        ):
             return False
         loc = case.location
         if self.area is not None:
@@ -213,8 +215,10 @@ class CaseDesk:
         self.id_prefix = id_prefix
         for dept in catalogue.departments.values():
             if dept.calendar is not None and dept.calendar not in self.calendars:
-                msg = (f"department {dept.id!r} uses calendar {dept.calendar!r}, which is not"
-                       f" given (have: {', '.join(sorted(self.calendars)) or 'none'})")  # fmt: skip
+                msg = (
+                    f"department {dept.id!r} uses calendar {dept.calendar!r}, which is not"
+                    f" given (have: {', '.join(sorted(self.calendars)) or 'none'})"
+                )
                 raise ConfigError(msg, path=f"departments.{dept.id}.calendar", node=dept.id)
         self._cases: dict[str, Case] = {}
         self._due: list[tuple[float, str, str]] = []
@@ -251,7 +255,7 @@ class CaseDesk:
 
     def _reload(self) -> None:
         self._cases.clear()
-        self._due.clear(), self._due_key.clear(), self._alarms.clear(), self._alarm_key.clear()
+        self._clear_index()
         self._dirty.clear()
         for case in self.store.query(open_only=True):
             self._cases[case.id] = case
@@ -266,8 +270,9 @@ class CaseDesk:
         """Every open case."""
         return list(self._cases.values())
 
-    def _change(self, case_id: str, fn: Callable[[Case, dt.datetime], T],
-                at: dt.datetime | None = None) -> T:  # fmt: skip
+    def _change(
+        self, case_id: str, fn: Callable[[Case, dt.datetime], T], at: dt.datetime | None = None
+    ) -> T:
         """Apply ``fn`` and save. If someone else saved the case since we read it, reload it
         with its row locked (in a transaction) and apply ``fn`` again: no change is lost."""
         now = self._now(at)
@@ -304,13 +309,27 @@ class CaseDesk:
             raise
         return result
 
-    def _audit(self, case: Case, now: dt.datetime, by: str, action: str, note: str = "",
-               from_state: str | None = None, to_state: str | None = None) -> None:  # fmt: skip
-        case.audit.append(AuditEntry(at=now, by=by, action=action, from_state=from_state,
-                                     to_state=to_state, note=note))  # fmt: skip
+    def _audit(
+        self,
+        case: Case,
+        now: dt.datetime,
+        by: str,
+        action: str,
+        note: str = "",
+        from_state: str | None = None,
+        to_state: str | None = None,
+    ) -> None:
+        case.audit.append(
+            AuditEntry(
+                at=now, by=by, action=action, from_state=from_state, to_state=to_state, note=note
+            )
+        )
         if self.bus.has_subscribers(CaseChanged):
-            self.bus.publish(CaseChanged(at=now, case_id=case.id, action=action,
-                                         from_state=from_state, to_state=to_state))  # fmt: skip
+            self.bus.publish(
+                CaseChanged(
+                    at=now, case_id=case.id, action=action, from_state=from_state, to_state=to_state
+                )
+            )
 
     # ------------------------------------------------------------------ creating
     def create(
@@ -340,17 +359,26 @@ class CaseDesk:
         now = self._now(at)
         case = Case(
             id=case_id or f"{self.id_prefix}-{self.store.next_number()}",
-            service_code=svc.code, department=svc.department, priority=prio,
-            state=CaseState.NEW, created_at=now, updated_at=now, description=description,
-            channel=channel, location=location, attributes=attrs_in,
-            tags=sorted(set(tags)), reporter=reporter,
+            service_code=svc.code,
+            department=svc.department,
+            priority=prio,
+            state=CaseState.NEW,
+            created_at=now,
+            updated_at=now,
+            description=description,
+            channel=channel,
+            location=location,
+            attributes=attrs_in,
+            tags=sorted(set(tags)),
+            reporter=reporter,
             links=[Link(kind=k, ref=r, at=now) for k, r in links],
-        )  # fmt: skip
+        )
         ts = now.timestamp()
         for kind, target in svc.targets_for(prio).items():
             if kind != "next_reply":
-                case.clocks[kind] = ClockRecord(kind=kind, seconds=target.seconds,
-                                                business=target.business, start=ts)  # fmt: skip
+                case.clocks[kind] = ClockRecord(
+                    kind=kind, seconds=target.seconds, business=target.business, start=ts
+                )
         self._audit(case, now, by, "created", to_state=case.state.value, note=channel)
         for rule in self.assignment_rules:
             if rule.matches(case):
@@ -364,8 +392,9 @@ class CaseDesk:
         return case
 
     # ------------------------------------------------------------------ lifecycle
-    def fire(self, case_id: str, event: str, *, by: str, note: str = "",
-             at: dt.datetime | None = None) -> Case:  # fmt: skip
+    def fire(
+        self, case_id: str, event: str, *, by: str, note: str = "", at: dt.datetime | None = None
+    ) -> Case:
         """Apply a lifecycle event (``triage``, ``assign``, ``start``, ``wait_citizen``,
         ``wait_third_party``, ``resume``, ``resolve``, ``close``, ``reopen``, ``cancel``);
         :class:`InvalidTransition` if the state does not allow it. Merging is :meth:`merge`."""
@@ -431,11 +460,24 @@ class CaseDesk:
                 clock.stop = None
             elif svc.reopen == "restart":
                 case.clock_history.append(clock)
-                case.clocks[kind] = ClockRecord(kind=kind, seconds=clock.seconds,
-                                                business=clock.business, start=ts, note="reopened")  # fmt: skip
+                case.clocks[kind] = ClockRecord(
+                    kind=kind,
+                    seconds=clock.seconds,
+                    business=clock.business,
+                    start=ts,
+                    note="reopened",
+                )
 
-    def assign(self, case_id: str, *, by: str, assignee: str | None = None,
-               team: str | None = None, note: str = "", at: dt.datetime | None = None) -> Case:  # fmt: skip
+    def assign(
+        self,
+        case_id: str,
+        *,
+        by: str,
+        assignee: str | None = None,
+        team: str | None = None,
+        note: str = "",
+        at: dt.datetime | None = None,
+    ) -> Case:
         """Assign to a person and/or team (the ``assign`` event)."""
 
         def apply(case: Case, now: dt.datetime) -> Case:
@@ -447,8 +489,9 @@ class CaseDesk:
 
         return self._change(case_id, apply, at)
 
-    def set_priority(self, case_id: str, priority: str, *, by: str, note: str = "",
-                     at: dt.datetime | None = None) -> Case:  # fmt: skip
+    def set_priority(
+        self, case_id: str, priority: str, *, by: str, note: str = "", at: dt.datetime | None = None
+    ) -> Case:
         """Change the priority; SLA targets follow (retroactive start with pauses carried, or
         a restart, as the service says). A clock that is already late breaches at once,
         without escalation fan-out."""
@@ -477,8 +520,12 @@ class CaseDesk:
             if svc.priority_change == "restart":
                 case.clock_history.append(clock)
                 clock = case.clocks[kind] = ClockRecord(
-                    kind=kind, seconds=target.seconds, business=target.business, start=ts,
-                    note=f"restarted on priority {priority}")  # fmt: skip
+                    kind=kind,
+                    seconds=target.seconds,
+                    business=target.business,
+                    start=ts,
+                    note=f"restarted on priority {priority}",
+                )
             else:
                 clock.seconds, clock.business = target.seconds, target.business
                 clock.note = f"retroactive: priority {case.priority} -> {priority}"
@@ -503,8 +550,16 @@ class CaseDesk:
 
         return self._change(case_id, apply, at)
 
-    def link(self, case_id: str, kind: str, ref: str, *, by: str, note: str = "",
-             at: dt.datetime | None = None) -> Case:  # fmt: skip
+    def link(
+        self,
+        case_id: str,
+        kind: str,
+        ref: str,
+        *,
+        by: str,
+        note: str = "",
+        at: dt.datetime | None = None,
+    ) -> Case:
         """Link a call, callback, voicemail, note or other record (by reference)."""
         if not kind or not ref:
             raise ConfigError("a link needs a kind and a ref", path="link", value=(kind, ref))
@@ -516,8 +571,16 @@ class CaseDesk:
 
         return self._change(case_id, apply, at)
 
-    def attach(self, case_id: str, ref: str, *, by: str, name: str = "", media_type: str = "",
-               at: dt.datetime | None = None) -> Case:  # fmt: skip
+    def attach(
+        self,
+        case_id: str,
+        ref: str,
+        *,
+        by: str,
+        name: str = "",
+        media_type: str = "",
+        at: dt.datetime | None = None,
+    ) -> Case:
         """Attach a file by reference."""
 
         def apply(case: Case, now: dt.datetime) -> Case:
@@ -527,8 +590,15 @@ class CaseDesk:
 
         return self._change(case_id, apply, at)
 
-    def message(self, case_id: str, *, from_citizen: bool, by: str, text: str = "",
-                at: dt.datetime | None = None) -> Case:  # fmt: skip
+    def message(
+        self,
+        case_id: str,
+        *,
+        from_citizen: bool,
+        by: str,
+        text: str = "",
+        at: dt.datetime | None = None,
+    ) -> Case:
         """Record a public message. A citizen's message starts the next-reply clock (from the
         oldest unanswered one); a staff reply answers it, gives the first response and
         restarts the periodic-update clock."""
@@ -545,8 +615,11 @@ class CaseDesk:
                         if old is not None:
                             case.clock_history.append(old)
                         case.clocks["next_reply"] = ClockRecord(
-                            kind="next_reply", seconds=target.seconds, business=target.business,
-                            start=ts)  # fmt: skip
+                            kind="next_reply",
+                            seconds=target.seconds,
+                            business=target.business,
+                            start=ts,
+                        )
             else:
                 case.unanswered_since = None
                 for kind in ("first_response", "next_reply"):
@@ -557,19 +630,32 @@ class CaseDesk:
                 if upd is not None and upd.stop is None and not upd.cancelled:
                     self._stop(case, upd, ts)
                     case.clock_history.append(upd)
-                    case.clocks["update"] = ClockRecord(kind="update", seconds=upd.seconds,
-                                                        business=upd.business, start=ts)  # fmt: skip
-            case.links.append(Link(kind="message:citizen" if from_citizen else "message:staff",
-                                   ref=f"{case.id}/m{len(case.links)}", at=now, note=text))  # fmt: skip
+                    case.clocks["update"] = ClockRecord(
+                        kind="update", seconds=upd.seconds, business=upd.business, start=ts
+                    )
+            case.links.append(
+                Link(
+                    kind="message:citizen" if from_citizen else "message:staff",
+                    ref=f"{case.id}/m{len(case.links)}",
+                    at=now,
+                    note=text,
+                )
+            )
             self._audit(case, now, by, "message", text)
             return case
 
         return self._change(case_id, apply, at)
 
     # ------------------------------------------------------------------ duplicates
-    def find_duplicates(self, service_code: str, location: Location, *,
-                        at: dt.datetime | None = None, radius_m: float = 50.0,
-                        window: dt.timedelta = dt.timedelta(days=14)) -> list[Case]:  # fmt: skip
+    def find_duplicates(
+        self,
+        service_code: str,
+        location: Location,
+        *,
+        at: dt.datetime | None = None,
+        radius_m: float = 50.0,
+        window: dt.timedelta = dt.timedelta(days=14),
+    ) -> list[Case]:
         """Open cases of the same service within ``radius_m`` metres (or at the same address)
         created within ``window`` before ``at``, nearest first."""
         now = self._now(at)
@@ -584,8 +670,15 @@ class CaseDesk:
                 found.append((d, case.id, case))
         return [c for _, _, c in sorted(found)]
 
-    def merge(self, duplicate_id: str, master_id: str, *, by: str, note: str = "",
-              at: dt.datetime | None = None) -> Case:  # fmt: skip
+    def merge(
+        self,
+        duplicate_id: str,
+        master_id: str,
+        *,
+        by: str,
+        note: str = "",
+        at: dt.datetime | None = None,
+    ) -> Case:
         """Merge a duplicate into its master: the duplicate closes (its clocks are cancelled),
         the master keeps the SLA and its reporter follows the master."""
         if duplicate_id == master_id:
@@ -679,14 +772,20 @@ class CaseDesk:
         else:
             state = ClockState.RUNNING
         return ClockStatus(
-            kind=clock.kind, state=state, at=now, start=_utc(clock.start),
-            target=dt.timedelta(seconds=clock.seconds), due=None if due is None else _utc(due),
+            kind=clock.kind,
+            state=state,
+            at=now,
+            start=_utc(clock.start),
+            target=dt.timedelta(seconds=clock.seconds),
+            due=None if due is None else _utc(due),
             elapsed=dt.timedelta(seconds=round(elapsed, 6)),
             remaining=dt.timedelta(seconds=round(clock.seconds - elapsed, 6)),
-            stopped=dt.timedelta(seconds=round(stopped, 6)), percentage=round(pct, 4),
-            breached=breached, completed=None if clock.stop is None else _utc(clock.stop),
+            stopped=dt.timedelta(seconds=round(stopped, 6)),
+            percentage=round(pct, 4),
+            breached=breached,
+            completed=None if clock.stop is None else _utc(clock.stop),
             calendar=None if cal is None else cal.id,
-        )  # fmt: skip
+        )
 
     def sla(self, case_id: str, at: dt.datetime | None = None) -> dict[str, ClockStatus]:
         """Every clock of the case at ``at`` (default: now), by kind."""
@@ -717,9 +816,12 @@ class CaseDesk:
             return "open" if ts is None else _utc(ts).astimezone(zone).isoformat()
 
         hours = clock.seconds / 3600
-        lines = [f"{case.id} {kind}: target {hours:g} h of "
-                 + (f"business time on calendar {cal.id!r} ({tz})" if cal else f"calendar time ({tz})")
-                 + f", priority {case.priority}" + (f" ({clock.note})" if clock.note else "")]  # fmt: skip
+        lines = [
+            f"{case.id} {kind}: target {hours:g} h of "
+            + (f"business time on calendar {cal.id!r} ({tz})" if cal else f"calendar time ({tz})")
+            + f", priority {case.priority}"
+            + (f" ({clock.note})" if clock.note else "")
+        ]
         lines.append(f"  starts {loc(clock.start)}")
         for a, b in clock.pauses:
             lines.append(f"  paused {loc(a)} -> {loc(b)} (case state)")
@@ -739,6 +841,13 @@ class CaseDesk:
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ due index
+    def _clear_index(self) -> None:
+        self._due.clear()
+        self._due_key.clear()
+        self._alarms.clear()
+        self._alarm_key.clear()
+        self._dirty.clear()
+
     def _index(self, case: Case) -> None:
         """Mark the case for re-indexing (done lazily, before the index is read)."""
         self._dirty.add(case.id)
@@ -813,12 +922,16 @@ class CaseDesk:
         self._flush()
         while self._alarms and self._alarms[0][0] <= ts:
             _, case_id, kind = self._alarms[0]
-            alerts.extend(
-                self._change(case_id, lambda c, n, k=kind: self._fire_alarms(c, k, ts), now)
-            )
+            alerts.extend(self._change(case_id, self._alarm_op(kind, ts), now))
             self._flush()
         alerts.sort(key=lambda a: (a.at, a.case_id, a.clock, a.fraction))
         return alerts
+
+    def _alarm_op(self, kind: str, ts: float) -> Callable[[Case, dt.datetime], list[SlaAlert]]:
+        return lambda case, _now: self._fire_alarms(case, kind, ts)
+
+    def _audit_op(self, by: str, action: str, note: str) -> Callable[[Case, dt.datetime], None]:
+        return lambda case, now: self._audit(case, now, by, action, note)
 
     def _fire_alarms(self, case: Case, kind: str, ts: float) -> list[SlaAlert]:
         svc = self.catalogue.service(case.service_code)
@@ -834,12 +947,22 @@ class CaseDesk:
             if f == 1.0:
                 clock.breached_at = clock.breached_at or when
             due = self._clock_due(case, clock)
-            alert = SlaAlert(at=_utc(when), case_id=case.id, clock=kind, fraction=f,
-                             due=None if due is None else _utc(due))  # fmt: skip
+            alert = SlaAlert(
+                at=_utc(when),
+                case_id=case.id,
+                clock=kind,
+                fraction=f,
+                due=None if due is None else _utc(due),
+            )
             out.append(alert)
             now = _utc(ts)
-            self._audit(case, now, "sla", "breach" if f == 1.0 else "warning",
-                        f"{kind} {f:.0%} at {alert.at.isoformat()}")  # fmt: skip
+            self._audit(
+                case,
+                now,
+                "sla",
+                "breach" if f == 1.0 else "warning",
+                f"{kind} {f:.0%} at {alert.at.isoformat()}",
+            )
             self.bus.publish(alert)
             self._escalate(case, kind, "breach" if f == 1.0 else "warning", now)
         return out
@@ -848,8 +971,9 @@ class CaseDesk:
         for rule in self.escalation_rules:
             if rule.on != on or rule.clock != kind:
                 continue
-            if not _Scope(services=rule.services, departments=rule.departments,
-                          tags=rule.tags).matches(case):  # fmt: skip
+            if not _Scope(
+                services=rule.services, departments=rule.departments, tags=rule.tags
+            ).matches(case):
                 continue
             actions = []
             if rule.raise_priority:
@@ -867,21 +991,39 @@ class CaseDesk:
                 actions.append(f"reassigned {who}")
             if rule.notify:
                 actions.append("notify " + ", ".join(rule.notify))
-            self.bus.publish(Escalated(at=now, case_id=case.id, rule=rule.name,
-                                       actions=tuple(actions), notify=rule.notify))  # fmt: skip
+            self.bus.publish(
+                Escalated(
+                    at=now,
+                    case_id=case.id,
+                    rule=rule.name,
+                    actions=tuple(actions),
+                    notify=rule.notify,
+                )
+            )
 
     # ------------------------------------------------------------------ emergencies
-    def declare_emergency(self, start: dt.datetime, end: dt.datetime, *, reason: str, by: str,
-                          services: Iterable[str] = (), departments: Iterable[str] = (),
-                          tags: Iterable[str] = ()) -> Suspension:  # fmt: skip
+    def declare_emergency(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        reason: str,
+        by: str,
+        services: Iterable[str] = (),
+        departments: Iterable[str] = (),
+        tags: Iterable[str] = (),
+    ) -> Suspension:
         """Suspend the clocks of matching cases (services, departments and/or tags) in
         ``[start, end)``; audited on every open case it touches and kept in the store."""
         s = ensure_aware(start, "start").timestamp()
         e = ensure_aware(end, "end").timestamp()
         if e <= s:
             raise ConfigError("end is not after start", path="end", value=end)
-        scope = {"services": frozenset(services), "departments": frozenset(departments),
-                 "tags": frozenset(tags)}  # fmt: skip
+        scope = {
+            "services": frozenset(services),
+            "departments": frozenset(departments),
+            "tags": frozenset(tags),
+        }
         if not any(scope.values()):
             raise ConfigError("an emergency needs services, departments or tags", path="scope")
         for code in scope["services"]:
@@ -889,8 +1031,9 @@ class CaseDesk:
         for d in scope["departments"]:
             if d not in self.catalogue.departments:
                 raise ConfigError(f"unknown department {d!r}", path="departments", value=d)
-        susp = Suspension(id=f"EM-{len(self._suspensions) + 1}", start=s, end=e, reason=reason,
-                          by=by, **scope)  # fmt: skip
+        susp = Suspension(
+            id=f"EM-{len(self._suspensions) + 1}", start=s, end=e, reason=reason, by=by, **scope
+        )
         with self.batch():
             self._suspensions.append(susp)
             self.store.put_meta("suspensions", [x.to_dict() for x in self._suspensions])
@@ -921,23 +1064,23 @@ class CaseDesk:
                 self._dirty.discard(cid)
                 before = {k: self._due_key.get((cid, k)) for k in case.clocks}
                 self._reindex(cid, case)
-                moved = [(k, None if stale else b, self._due_key.get((cid, k)))
-                         for k, b in before.items()
-                         if stale or b != self._due_key.get((cid, k))]  # fmt: skip
+                moved = [
+                    (k, None if stale else b, self._due_key.get((cid, k)))
+                    for k, b in before.items()
+                    if stale or b != self._due_key.get((cid, k))
+                ]
                 if moved:
                     note = "; ".join(
                         f"{k} due {'now' if b is None else _utc(b).isoformat() + ' ->'} "
-                        f"{'-' if a is None else _utc(a).isoformat()}" for k, b, a in moved)  # fmt: skip
-                    reason = f"calendar {cal.id} revision {cal.revision}: {note}"
-                    self._change(
-                        cid,
-                        lambda c, n, r=reason: self._audit(c, n, "calendar", "sla_recomputed", r),
-                        now,
+                        f"{'-' if a is None else _utc(a).isoformat()}"
+                        for k, b, a in moved
                     )
+                    reason = f"calendar {cal.id} revision {cal.revision}: {note}"
+                    self._change(cid, self._audit_op("calendar", "sla_recomputed", reason), now)
 
     def recompute(self) -> int:
         """Recompute every open case's clocks and the due index; returns the number of cases."""
-        self._due.clear(), self._due_key.clear(), self._alarms.clear(), self._alarm_key.clear()
+        self._clear_index()
         self._dirty.clear()
         for case in self._cases.values():
             self._reindex(case.id, case)
@@ -948,7 +1091,8 @@ def _check_attributes(svc: Service, values: Mapping[str, Any]) -> None:
     known = {a.code: a for a in svc.attributes}
     for code in values:
         if code not in known:
-            msg = f"service {svc.code!r} has no attribute {code!r} (known: {', '.join(known) or 'none'})"
+            names = ", ".join(known) or "none"
+            msg = f"service {svc.code!r} has no attribute {code!r} (known: {names})"
             raise ConfigError(msg, path=f"attributes.{code}", node=svc.code)
     for a in svc.attributes:
         v = values.get(a.code)
@@ -979,8 +1123,10 @@ def _check_attributes(svc: Service, values: Mapping[str, Any]) -> None:
 def _distance(a: Location, b: Location) -> float | None:
     if None not in (a.lat, a.lon, b.lat, b.lon):
         lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))  # type: ignore[arg-type]
-        h = (math.sin((lat2 - lat1) / 2) ** 2
-             + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)  # fmt: skip
+        h = (
+            math.sin((lat2 - lat1) / 2) ** 2
+            + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+        )
         return 2 * 6371000.0 * math.asin(math.sqrt(h))
     if (
         a.address
@@ -1005,7 +1151,9 @@ def _calendar_notes(cal: Calendar, start: float, due: float) -> list[str]:
             out.append(f"  {day.isoformat()}: holiday ({name})")
         for rules in (cal.rules, *cal.shared):
             for d in rules.deviations(day):
-                what = "closed" if d.whole_day else ("closed in part" if d.closed else "other hours")
+                what = (
+                    "closed" if d.whole_day else ("closed in part" if d.closed else "other hours")
+                )
                 out.append(f"  {day.isoformat()}: {what}" + (f" ({d.reason})" if d.reason else ""))
         day += dt.timedelta(days=1)
     for em in cal.emergencies:
@@ -1013,6 +1161,8 @@ def _calendar_notes(cal: Calendar, start: float, due: float) -> list[str]:
         if em.start.timestamp() < due and end > start:
             until = "open end" if em.end is None else em.end.astimezone(zone).isoformat()
             scope = f" [{em.scope}]" if em.scope else ""
-            out.append(f"  emergency{scope} {em.start.astimezone(zone).isoformat()} -> {until}"
-                       + (f" ({em.reason})" if em.reason else ""))  # fmt: skip
+            out.append(
+                f"  emergency{scope} {em.start.astimezone(zone).isoformat()} -> {until}"
+                + (f" ({em.reason})" if em.reason else "")
+            )
     return out

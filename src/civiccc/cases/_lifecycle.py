@@ -27,8 +27,15 @@ class CaseState(enum.StrEnum):
 
 
 S = CaseState
-_WORKING = (S.NEW, S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_ON_CITIZEN,
-            S.WAITING_ON_THIRD_PARTY, S.REOPENED)  # fmt: skip
+_WORKING = (
+    S.NEW,
+    S.TRIAGED,
+    S.ASSIGNED,
+    S.IN_PROGRESS,
+    S.WAITING_ON_CITIZEN,
+    S.WAITING_ON_THIRD_PARTY,
+    S.REOPENED,
+)
 
 #: (state, event) -> next state. Anything not listed is illegal.
 TRANSITIONS: Mapping[tuple[CaseState, str], CaseState] = {

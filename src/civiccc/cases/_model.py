@@ -72,14 +72,26 @@ class AuditEntry:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
-        return {"at": self.at.timestamp(), "by": self.by, "action": self.action,
-                "from": self.from_state, "to": self.to_state, "note": self.note}  # fmt: skip
+        return {
+            "at": self.at.timestamp(),
+            "by": self.by,
+            "action": self.action,
+            "from": self.from_state,
+            "to": self.to_state,
+            "note": self.note,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> AuditEntry:
         """Inverse of :meth:`to_dict`."""
-        return cls(at=dt.datetime.fromtimestamp(d["at"], _UTC), by=d["by"], action=d["action"],
-                   from_state=d.get("from"), to_state=d.get("to"), note=d.get("note", ""))  # fmt: skip
+        return cls(
+            at=dt.datetime.fromtimestamp(d["at"], _UTC),
+            by=d["by"],
+            action=d["action"],
+            from_state=d.get("from"),
+            to_state=d.get("to"),
+            note=d.get("note", ""),
+        )
 
 
 @attrs.define(kw_only=True)
@@ -99,10 +111,18 @@ class ClockRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
-        return {"kind": self.kind, "seconds": self.seconds, "business": self.business,
-                "start": self.start, "pauses": self.pauses, "stop": self.stop,
-                "cancelled": self.cancelled, "breached_at": self.breached_at,
-                "fired": self.fired, "note": self.note}  # fmt: skip
+        return {
+            "kind": self.kind,
+            "seconds": self.seconds,
+            "business": self.business,
+            "start": self.start,
+            "pauses": self.pauses,
+            "stop": self.stop,
+            "cancelled": self.cancelled,
+            "breached_at": self.breached_at,
+            "fired": self.fired,
+            "note": self.note,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ClockRecord:
@@ -153,23 +173,33 @@ class Case:
         """Plain JSON-able data, without the audit trail (stored append-only apart)."""
         loc = self.location
         return {
-            "id": self.id, "service_code": self.service_code, "department": self.department,
-            "priority": self.priority, "state": self.state.value,
-            "created_at": self.created_at.timestamp(), "updated_at": self.updated_at.timestamp(),
-            "description": self.description, "channel": self.channel,
+            "id": self.id,
+            "service_code": self.service_code,
+            "department": self.department,
+            "priority": self.priority,
+            "state": self.state.value,
+            "created_at": self.created_at.timestamp(),
+            "updated_at": self.updated_at.timestamp(),
+            "description": self.description,
+            "channel": self.channel,
             "location": None if loc is None else [loc.address, loc.lat, loc.lon],
-            "attributes": self.attributes, "tags": self.tags,
+            "attributes": self.attributes,
+            "tags": self.tags,
             "links": [[k.kind, k.ref, k.at.timestamp(), k.note] for k in self.links],
             "attachments": [[a.ref, a.name, a.media_type] for a in self.attachments],
             "reporter": None if self.reporter is None else attrs.astuple(self.reporter),
             "followers": [attrs.astuple(f) for f in self.followers],
-            "assignee": self.assignee, "team": self.team, "master_id": self.master_id,
-            "duplicate_ids": self.duplicate_ids, "status_notes": self.status_notes,
-            "resolved_at": _ts(self.resolved_at), "closed_at": _ts(self.closed_at),
+            "assignee": self.assignee,
+            "team": self.team,
+            "master_id": self.master_id,
+            "duplicate_ids": self.duplicate_ids,
+            "status_notes": self.status_notes,
+            "resolved_at": _ts(self.resolved_at),
+            "closed_at": _ts(self.closed_at),
             "clocks": {k: c.to_dict() for k, c in self.clocks.items()},
             "clock_history": [c.to_dict() for c in self.clock_history],
             "unanswered_since": self.unanswered_since,
-        }  # fmt: skip
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], audit: list[AuditEntry], version: int) -> Case:
@@ -177,23 +207,38 @@ class Case:
         loc = d.get("location")
         rep = d.get("reporter")
         return cls(
-            id=d["id"], service_code=d["service_code"], department=d["department"],
-            priority=d["priority"], state=CaseState(d["state"]),
+            id=d["id"],
+            service_code=d["service_code"],
+            department=d["department"],
+            priority=d["priority"],
+            state=CaseState(d["state"]),
             created_at=dt.datetime.fromtimestamp(d["created_at"], _UTC),
             updated_at=dt.datetime.fromtimestamp(d["updated_at"], _UTC),
-            description=d.get("description", ""), channel=d.get("channel", ""),
+            description=d.get("description", ""),
+            channel=d.get("channel", ""),
             location=None if loc is None else Location(address=loc[0], lat=loc[1], lon=loc[2]),
-            attributes=dict(d.get("attributes", {})), tags=list(d.get("tags", [])),
-            links=[Link(kind=k, ref=r, at=dt.datetime.fromtimestamp(t, _UTC), note=n)
-                   for k, r, t, n in d.get("links", [])],
-            attachments=[Attachment(ref=r, name=n, media_type=m) for r, n, m in d.get("attachments", [])],
+            attributes=dict(d.get("attributes", {})),
+            tags=list(d.get("tags", [])),
+            links=[
+                Link(kind=k, ref=r, at=dt.datetime.fromtimestamp(t, _UTC), note=n)
+                for k, r, t, n in d.get("links", [])
+            ],
+            attachments=[
+                Attachment(ref=r, name=n, media_type=m) for r, n, m in d.get("attachments", [])
+            ],
             reporter=None if rep is None else Contact(name=rep[0], phone=rep[1], email=rep[2]),
             followers=[Contact(name=f[0], phone=f[1], email=f[2]) for f in d.get("followers", [])],
-            assignee=d.get("assignee"), team=d.get("team"), master_id=d.get("master_id"),
-            duplicate_ids=list(d.get("duplicate_ids", [])), status_notes=d.get("status_notes", ""),
-            resolved_at=_dt(d.get("resolved_at")), closed_at=_dt(d.get("closed_at")),
+            assignee=d.get("assignee"),
+            team=d.get("team"),
+            master_id=d.get("master_id"),
+            duplicate_ids=list(d.get("duplicate_ids", [])),
+            status_notes=d.get("status_notes", ""),
+            resolved_at=_dt(d.get("resolved_at")),
+            closed_at=_dt(d.get("closed_at")),
             clocks={k: ClockRecord.from_dict(c) for k, c in d.get("clocks", {}).items()},
             clock_history=[ClockRecord.from_dict(c) for c in d.get("clock_history", [])],
             unanswered_since=d.get("unanswered_since"),
-            audit=audit, version=version, saved_audit=len(audit),
-        )  # fmt: skip
+            audit=audit,
+            version=version,
+            saved_audit=len(audit),
+        )

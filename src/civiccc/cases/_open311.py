@@ -50,7 +50,7 @@ def services_json(catalogue: Catalogue) -> list[dict[str, Any]]:
             "type": "realtime",
             "keywords": ",".join(s.keywords),
             "group": s.group or catalogue.departments[s.department].name,
-        }  # fmt: skip
+        }
         for s in sorted(catalogue.services.values(), key=lambda s: s.code)
     ]
 
@@ -70,7 +70,7 @@ def service_definition_json(catalogue: Catalogue, code: str) -> dict[str, Any]:
                 "order": i,
                 "description": a.description,
                 "values": [{"key": k, "name": n} for k, n in a.values],
-            }  # fmt: skip
+            }
             for i, a in enumerate(svc.attributes, 1)
         ],
     }
@@ -168,8 +168,9 @@ def requests_json(
     return rows
 
 
-def import_requests(desk: CaseDesk, requests: Iterable[Mapping[str, Any]], *, by: str,
-                    channel: str = "open311") -> list[Case]:  # fmt: skip
+def import_requests(
+    desk: CaseDesk, requests: Iterable[Mapping[str, Any]], *, by: str, channel: str = "open311"
+) -> list[Case]:
     """Create cases from Open311 service requests (e.g. another system's export); ids,
     times, location and open/closed status are kept, SLA clocks are computed here."""
     created = []
@@ -196,7 +197,9 @@ def _import_one(desk: CaseDesk, r: Mapping[str, Any], by: str, channel: str) -> 
         lonf = None if lon in (None, "") else float(lon)
     except (TypeError, ValueError):
         raise ConfigError(f"lat/long must be numbers, got {lat!r}, {lon!r}", path="lat") from None
-    if latf is not None and not -90 <= latf <= 90 or lonf is not None and not -180 <= lonf <= 180:
+    if (latf is not None and not -90 <= latf <= 90) or (
+        lonf is not None and not -180 <= lonf <= 180
+    ):
         raise ConfigError(f"lat/long out of range: {lat!r}, {lon!r}", path="lat")
     address = r.get("address") or r.get("address_string")
     if latf is None and not address:
@@ -210,9 +213,16 @@ def _import_one(desk: CaseDesk, r: Mapping[str, Any], by: str, channel: str) -> 
         name = " ".join(str(r[k]) for k in ("first_name", "last_name") if r.get(k)) or None
         reporter = Contact(name=name, phone=r.get("phone"), email=r.get("email"))
     rid = r.get("service_request_id")
-    case = desk.create(code, by=by, description=str(r.get("description") or ""), channel=channel,
-                       location=Location(address=address, lat=latf, lon=lonf), reporter=reporter,
-                       at=requested, case_id=None if rid is None else str(rid))  # fmt: skip
+    case = desk.create(
+        code,
+        by=by,
+        description=str(r.get("description") or ""),
+        channel=channel,
+        location=Location(address=address, lat=latf, lon=lonf),
+        reporter=reporter,
+        at=requested,
+        case_id=None if rid is None else str(rid),
+    )
     if status == "closed":
         updated = r.get("updated_datetime")
         t = _parse_time(str(updated), "updated_datetime") if updated else requested

@@ -32,8 +32,9 @@ def open_by_department(desk: CaseDesk) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def at_risk(desk: CaseDesk, within: dt.timedelta, *, at: dt.datetime | None = None,
-            kind: str = "resolution") -> list[dict[str, Any]]:  # fmt: skip
+def at_risk(
+    desk: CaseDesk, within: dt.timedelta, *, at: dt.datetime | None = None, kind: str = "resolution"
+) -> list[dict[str, Any]]:
     """Open cases whose ``kind`` clock has breached, or is due within ``within``: rows with
     ``case_id``, ``department``, ``service_code``, ``due``, ``state`` (breached first)."""
     now = at or desk.clock.now()
@@ -45,9 +46,16 @@ def at_risk(desk: CaseDesk, within: dt.timedelta, *, at: dt.datetime | None = No
             continue
         st = desk.clock_status(case, kind, now)
         if st.breached or case.id in soon:
-            rows.append({"case_id": case.id, "department": case.department,
-                         "service_code": case.service_code, "priority": case.priority,
-                         "due": st.due, "state": st.state.value})  # fmt: skip
+            rows.append(
+                {
+                    "case_id": case.id,
+                    "department": case.department,
+                    "service_code": case.service_code,
+                    "priority": case.priority,
+                    "due": st.due,
+                    "state": st.state.value,
+                }
+            )
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     rows.sort(
         key=lambda r: (r["state"] != ClockState.BREACHED.value, r["due"] or far, r["case_id"])
@@ -55,8 +63,9 @@ def at_risk(desk: CaseDesk, within: dt.timedelta, *, at: dt.datetime | None = No
     return rows
 
 
-def cases_by_tag(desk: CaseDesk, tag: str, *, since: dt.datetime | None = None,
-                 until: dt.datetime | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def cases_by_tag(
+    desk: CaseDesk, tag: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> list[dict[str, Any]]:
     """Cases carrying ``tag`` created in ``[since, until)`` (the disaster-report use case):
     one row per case with times in the jurisdiction's zone and SLA outcome."""
     tz = zoneinfo.ZoneInfo(desk.catalogue.timezone)
@@ -68,14 +77,20 @@ def cases_by_tag(desk: CaseDesk, tag: str, *, since: dt.datetime | None = None,
             breached = desk.clock_status(
                 case, "resolution", case.resolved_at or desk.clock.now()
             ).breached
-        rows.append({
-            "case_id": case.id, "service_code": case.service_code, "department": case.department,
-            "state": case.state.value, "priority": case.priority, "tags": " ".join(case.tags),
-            "created": case.created_at.astimezone(tz).isoformat(),
-            "resolved": case.resolved_at.astimezone(tz).isoformat() if case.resolved_at else "",
-            "address": case.location.address if case.location and case.location.address else "",
-            "sla_breached": "" if breached is None else str(breached).lower(),
-        })  # fmt: skip
+        rows.append(
+            {
+                "case_id": case.id,
+                "service_code": case.service_code,
+                "department": case.department,
+                "state": case.state.value,
+                "priority": case.priority,
+                "tags": " ".join(case.tags),
+                "created": case.created_at.astimezone(tz).isoformat(),
+                "resolved": case.resolved_at.astimezone(tz).isoformat() if case.resolved_at else "",
+                "address": case.location.address if case.location and case.location.address else "",
+                "sla_breached": "" if breached is None else str(breached).lower(),
+            }
+        )
     return rows
 
 
@@ -94,9 +109,14 @@ def to_csv(rows: Sequence[Mapping[str, Any]], target: str | Path | TextIO | None
     return text
 
 
-def resolution_times(desk: CaseDesk, *, since: dt.datetime | None = None,
-                     until: dt.datetime | None = None, department: str | None = None,
-                     percentiles: Iterable[int] = (50, 90)) -> dict[str, Any]:  # fmt: skip
+def resolution_times(
+    desk: CaseDesk,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    department: str | None = None,
+    percentiles: Iterable[int] = (50, 90),
+) -> dict[str, Any]:
     """Resolution times of resolved cases created in ``[since, until)``: ``count``, and per
     percentile (``p50`` is the median) calendar hours and business hours (resolution clock)."""
     cal_h, bus_h = [], []
@@ -136,8 +156,9 @@ def status_view(desk: CaseDesk, case_id: str) -> dict[str, Any]:
         expected = None if due is None else due.astimezone(tz).isoformat()
     history = [
         {"at": a.at.astimezone(tz).isoformat(), "status": a.to_state}
-        for a in shown.audit if a.to_state is not None
-    ]  # fmt: skip
+        for a in shown.audit
+        if a.to_state is not None
+    ]
     return {
         "id": case.id,
         "merged_into": case.master_id,

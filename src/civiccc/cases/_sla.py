@@ -68,7 +68,7 @@ def merge_intervals(
     """
     out: list[tuple[float, float | None]] = []
     for a, b in sorted(intervals, key=lambda x: x[0]):
-        if out and (out[-1][1] is None or a <= out[-1][1]):  # type: ignore[operator]
+        if out and (out[-1][1] is None or a <= out[-1][1]):
             pa, pb = out[-1]
             out[-1] = (pa, None if b is None or pb is None else max(pb, b))
         else:

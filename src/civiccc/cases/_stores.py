@@ -69,8 +69,11 @@ class Store(Protocol):
         """Release connections."""
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
 def _doc(case: Case) -> str:
-    return json.dumps(case.to_dict(), separators=(",", ":"))
+    return _ENCODE(case.to_dict())
 
 
 def _tags(case: Case) -> str:
@@ -119,9 +122,15 @@ class MemoryStore:
             raise NotFoundError(f"case {case_id!r} not found") from None
         return Case.from_dict(json.loads(doc), [AuditEntry.from_dict(a) for a in audit], version)
 
-    def query(self, *, open_only: bool = False, department: str | None = None,
-              tag: str | None = None, since: dt.datetime | None = None,
-              until: dt.datetime | None = None) -> list[Case]:  # fmt: skip
+    def query(
+        self,
+        *,
+        open_only: bool = False,
+        department: str | None = None,
+        tag: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[Case]:
         out = []
         for cid in sorted(self._docs, key=_id_key):
             c = self.get(cid)
@@ -158,8 +167,14 @@ def _id_key(cid: str) -> tuple[int, str]:
     return (int(tail), cid) if tail.isdigit() else (0, cid)
 
 
-def _matches(c: Case, open_only: bool, department: str | None, tag: str | None,
-             since: dt.datetime | None, until: dt.datetime | None) -> bool:  # fmt: skip
+def _matches(
+    c: Case,
+    open_only: bool,
+    department: str | None,
+    tag: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> bool:
     return (
         (not open_only or c.is_open)
         and (department is None or c.department == department)
@@ -230,11 +245,21 @@ class _SqlStore:
         with self.transaction():
             try:
                 self._execute(
-                    self._q("INSERT INTO cases (id, service_code, department, state, created,"
-                            " updated, version, doc, tags) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)"),
-                    (case.id, case.service_code, case.department, case.state.value,
-                     case.created_at.timestamp(), case.updated_at.timestamp(), _doc(case), _tags(case)),
-                )  # fmt: skip
+                    self._q(
+                        "INSERT INTO cases (id, service_code, department, state, created,"
+                        " updated, version, doc, tags) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)"
+                    ),
+                    (
+                        case.id,
+                        case.service_code,
+                        case.department,
+                        case.state.value,
+                        case.created_at.timestamp(),
+                        case.updated_at.timestamp(),
+                        _doc(case),
+                        _tags(case),
+                    ),
+                )
             except Exception as e:
                 if "unique" in str(e).lower() or "duplicate" in str(e).lower():
                     raise ConcurrencyError(f"case {case.id!r} exists already") from e
@@ -243,24 +268,38 @@ class _SqlStore:
         case.version, case.saved_audit = 1, len(case.audit)
 
     def save(self, case: Case) -> None:
-        with self.transaction():
-            cur = self._execute(
-                self._q("UPDATE cases SET state = ?, department = ?, updated = ?, version = ?,"
-                        " doc = ?, tags = ? WHERE id = ? AND version = ?"),
-                (case.state.value, case.department, case.updated_at.timestamp(), case.version + 1,
-                 _doc(case), _tags(case), case.id, case.version),
-            )  # fmt: skip
-            if cur.rowcount != 1:
-                row = self._execute(self._q("SELECT version FROM cases WHERE id = ?"), (case.id,))
-                found = row.fetchone()
-                if found is None:
-                    raise NotFoundError(f"case {case.id!r} not found")
-                msg = (
-                    f"case {case.id!r} changed since read (version {case.version}, now {found[0]})"
-                )
-                raise ConcurrencyError(msg)
-            self._insert_audit(self._audit_rows(case, case.saved_audit))
+        if self._depth:  # inside a batch: no nested transaction bookkeeping
+            self._save(case)
+        else:
+            with self.transaction():
+                self._save(case)
         case.version, case.saved_audit = case.version + 1, len(case.audit)
+
+    def _save(self, case: Case) -> None:
+        cur = self._execute(
+            self._q(
+                "UPDATE cases SET state = ?, department = ?, updated = ?, version = ?,"
+                " doc = ?, tags = ? WHERE id = ? AND version = ?"
+            ),
+            (
+                case.state.value,
+                case.department,
+                case.updated_at.timestamp(),
+                case.version + 1,
+                _doc(case),
+                _tags(case),
+                case.id,
+                case.version,
+            ),
+        )
+        if cur.rowcount != 1:
+            row = self._execute(self._q("SELECT version FROM cases WHERE id = ?"), (case.id,))
+            found = row.fetchone()
+            if found is None:
+                raise NotFoundError(f"case {case.id!r} not found")
+            msg = f"case {case.id!r} changed since read (version {case.version}, now {found[0]})"
+            raise ConcurrencyError(msg)
+        self._insert_audit(self._audit_rows(case, case.saved_audit))
 
     def _load(self, rows: list[tuple[Any, ...]]) -> list[Case]:
         if not rows:
@@ -272,11 +311,19 @@ class _SqlStore:
             marks = ", ".join([self._p] * len(chunk))
             for a in self._execute(
                 f"SELECT case_id, at, by, action, from_state, to_state, note FROM audit"
-                f" WHERE case_id IN ({marks}) ORDER BY case_id, n", tuple(chunk)
-            ).fetchall():  # fmt: skip
-                audits[a[0]].append(AuditEntry(
-                    at=dt.datetime.fromtimestamp(a[1], dt.UTC), by=a[2], action=a[3],
-                    from_state=a[4], to_state=a[5], note=a[6] or ""))  # fmt: skip
+                f" WHERE case_id IN ({marks}) ORDER BY case_id, n",
+                tuple(chunk),
+            ).fetchall():
+                audits[a[0]].append(
+                    AuditEntry(
+                        at=dt.datetime.fromtimestamp(a[1], dt.UTC),
+                        by=a[2],
+                        action=a[3],
+                        from_state=a[4],
+                        to_state=a[5],
+                        note=a[6] or "",
+                    )
+                )
         return [Case.from_dict(json.loads(r[2]), audits[r[0]], r[1]) for r in rows]
 
     def get(self, case_id: str, *, lock: bool = False) -> Case:
@@ -288,10 +335,17 @@ class _SqlStore:
             raise NotFoundError(f"case {case_id!r} not found")
         return self._load(rows)[0]
 
-    def query(self, *, open_only: bool = False, department: str | None = None,
-              tag: str | None = None, since: dt.datetime | None = None,
-              until: dt.datetime | None = None) -> list[Case]:  # fmt: skip
-        where, params = ["1 = 1"], []
+    def query(
+        self,
+        *,
+        open_only: bool = False,
+        department: str | None = None,
+        tag: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[Case]:
+        where: list[str] = ["1 = 1"]
+        params: list[Any] = []
         if open_only:
             where.append(f"state NOT IN ({', '.join([self._p] * len(_CLOSED))})")
             params += list(_CLOSED)
@@ -347,7 +401,10 @@ class SqliteStore(_SqlStore):
         with self.transaction():
             current = self.schema_version
             if current > SCHEMA_VERSION:
-                msg = f"{self.path}: schema version {current} is newer than this civiccc ({SCHEMA_VERSION})"
+                msg = (
+                    f"{self.path}: schema version {current} is newer than this civiccc"
+                    f" ({SCHEMA_VERSION})"
+                )
                 raise StoreError(msg)
             for version in range(current, SCHEMA_VERSION):
                 for sql in _SQLITE_MIGRATIONS[version]:
@@ -441,10 +498,11 @@ class PostgresStore(_SqlStore):
     @property
     def schema_version(self) -> int:
         """The schema version recorded in the database."""
-        return int(self._db.execute("SELECT version FROM schema_version").fetchone()[0])
+        row = self._db.execute("SELECT version FROM schema_version").fetchone()
+        return 0 if row is None else int(row[0])
 
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        return self._db.execute(sql.replace("?", "%s") if "?" in sql else sql, params)  # type: ignore[arg-type]
+        return self._db.execute(sql.replace("?", "%s") if "?" in sql else sql, params)
 
     def next_number(self) -> int:
         return int(self._db.execute("SELECT nextval('case_numbers')").fetchone()[0])  # type: ignore[index]
@@ -473,7 +531,8 @@ class PostgresStore(_SqlStore):
 
     def put_meta(self, key: str, value: Any) -> None:
         self._db.execute(
-            "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            "INSERT INTO meta VALUES (%s, %s)"
+            " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
             (key, json.dumps(value)),
         )
 
