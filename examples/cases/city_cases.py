@@ -54,30 +54,56 @@ def main(argv: list[str] | None = None) -> int:
         calendars=calendars,
         store=SqliteStore(db),
         assignment_rules=[
-            AssignmentRule(name="downtown roads", team="roads-downtown",
-                           services=frozenset({"pothole"}), area=(48.41, -123.39, 48.44, -123.35)),
-            AssignmentRule(name="waste", team="waste-crews", departments=frozenset({"solid_waste"})),
+            AssignmentRule(
+                name="downtown roads",
+                team="roads-downtown",
+                services=frozenset({"pothole"}),
+                area=(48.41, -123.39, 48.44, -123.35),
+            ),
+            AssignmentRule(
+                name="waste", team="waste-crews", departments=frozenset({"solid_waste"})
+            ),
         ],
         escalation_rules=[
-            EscalationRule(name="late pothole", on="breach", services=frozenset({"pothole"}),
-                           raise_priority=True, notify=("roads-supervisor",)),
+            EscalationRule(
+                name="late pothole",
+                on="breach",
+                services=frozenset({"pothole"}),
+                raise_priority=True,
+                notify=("roads-supervisor",),
+            ),
         ],
-    )  # fmt: skip
+    )
 
     # Residents call in; the agent links the call to the case.
-    hole = desk.create("pothole", by="agent-17", channel="phone", attributes={"size": "large"},
-                       location=Location(address="1200 Douglas St", lat=48.4262, lon=-123.3650),
-                       reporter=Contact(name="A. Resident", phone="+12505550147"),
-                       links=[("call", "CALL-20251112-0042")])  # fmt: skip
+    hole = desk.create(
+        "pothole",
+        by="agent-17",
+        channel="phone",
+        attributes={"size": "large"},
+        location=Location(address="1200 Douglas St", lat=48.4262, lon=-123.3650),
+        reporter=Contact(name="A. Resident", phone="+12505550147"),
+        links=[("call", "CALL-20251112-0042")],
+    )
     clock.advance(dt.timedelta(minutes=40))
     spot = Location(lat=48.42625, lon=-123.36505)
     dups = desk.find_duplicates("pothole", spot)
-    second = desk.create("pothole", by="agent-03", channel="web", location=spot,
-                         attributes={"size": "large"}, reporter=Contact(email="b@example.org"))  # fmt: skip
+    second = desk.create(
+        "pothole",
+        by="agent-03",
+        channel="web",
+        location=spot,
+        attributes={"size": "large"},
+        reporter=Contact(email="b@example.org"),
+    )
     if dups:
         desk.merge(second.id, dups[0].id, by="agent-03")
-    bin_case = desk.create("missed_pickup", by="agent-17", attributes={"stream": "organics"},
-                           location=Location(address="45 Cook St"))  # fmt: skip
+    bin_case = desk.create(
+        "missed_pickup",
+        by="agent-17",
+        attributes={"stream": "organics"},
+        location=Location(address="45 Cook St"),
+    )
     desk.fire(hole.id, "triage", by="dispatcher")
     desk.assign(hole.id, by="dispatcher", assignee="crew-4")
     desk.fire(hole.id, "start", by="crew-4")
@@ -85,8 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     print(desk.explain(hole.id))
 
     # A storm: the city suspends pothole SLAs for the evening and night, and tags cases.
-    desk.declare_emergency(local(2025, 11, 14, 8), local(2025, 11, 15, 8), reason="wind storm",
-                           by="eoc-director", services=["pothole"])  # fmt: skip
+    desk.declare_emergency(
+        local(2025, 11, 14, 8),
+        local(2025, 11, 15, 8),
+        reason="wind storm",
+        by="eoc-director",
+        services=["pothole"],
+    )
     desk.tag(hole.id, "storm-2025-11", by="eoc")
     # A snow day added afterwards: every clock on city_hall moves, with the reason.
     calendars["city_hall"].add_closure(dt.date(2025, 11, 13), reason="snow day")
