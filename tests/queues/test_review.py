@@ -159,6 +159,8 @@ def _step(eng: QueueEngine, clock: VirtualClock, op: tuple[Any, ...]) -> Any:
             eng.end(call)
         elif kind == "callback" and info["state"] == "waiting":
             eng.accept_callback(call, "+15559990000")
+        elif kind == "cbresult" and info["state"] == "connected" and info["callback"]:
+            eng.callback_result(call, reached=bool(op[2] % 2))
         elif kind == "transfer" and info["state"] == "connected":
             targets = ["q", "r", "all", "A", "C", "flow:main"]
             to = targets[op[2] % len(targets)]
@@ -196,8 +198,8 @@ def _team_step(eng: QueueEngine, clock: VirtualClock, op: tuple[Any, ...]) -> An
     except Exception as e:  # NotFoundError for non-members is an answer too
         from civiccc.errors import NotFoundError
 
-        if isinstance(e, NotFoundError):
-            return "NotFoundError"
+        if isinstance(e, (NotFoundError, ConfigError)):
+            return type(e).__name__
         raise
     return _step(eng, clock, op)
 
@@ -211,7 +213,9 @@ _ops = st.one_of(
         st.sampled_from(["login", "logout", "pause", "resume", "end_wrap_up"]),
     ),
     st.tuples(
-        st.sampled_from(["answer", "reject", "no_answer", "end", "callback", "transfer"]),
+        st.sampled_from(
+            ["answer", "reject", "no_answer", "end", "callback", "cbresult", "transfer"]
+        ),
         st.integers(0, 9),
         st.integers(0, 9),
     ),
@@ -248,7 +252,7 @@ def _check(eng: QueueEngine) -> None:
     for q in ("q", "r", "all"):
         k = eng.kpis(q)
         outcomes = k.answered + k.abandoned + k.overflow + k.timeout + k.no_agents + k.closed
-        assert outcomes == k.offered, k
+        assert outcomes + k.callback_failed == k.offered, k
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -493,3 +497,61 @@ def test_escalation_to_the_roster_carries_the_contacts_for_the_adapter() -> None
         ("+491701110009",),
         "+4985419699",
     )
+
+
+def test_failed_callbacks_are_counted_so_outcomes_add_up() -> None:
+    eng, clock = make(
+        {"ring_timeout": 10, "callback": {"after_wait": 5, "retry_delay": 30, "max_attempts": 2}},
+        agents="A",
+    )
+    eng.login("A")
+    first = eng.arrive("q")
+    eng.answer(first, "A")
+    call = eng.arrive("q")
+    clock.advance(6)
+    eng.advance()
+    eng.accept_callback(call, "+15550000")
+    eng.end(first)
+    for _ in range(2):
+        eng.answer(call, "A")
+        assert [c.kind for c in eng.drain()][-1] == "dial_callback"
+        eng.callback_result(call, reached=False)
+        clock.advance(31)
+        eng.advance()
+    assert call not in eng.calls()
+    k = eng.kpis("q")
+    assert (k.offered, k.answered, k.callbacks, k.callback_failed) == (2, 1, 1, 1)
+    outcomes = k.answered + k.abandoned + k.overflow + k.timeout + k.no_agents + k.closed
+    assert outcomes + k.callback_failed == k.offered
+    assert k.unanswered_rate == 0.5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "path"),
+    [
+        ({"priority": None}, "priority"),
+        ({"priority": "high"}, "priority"),
+        ({"priority": True}, "priority"),
+        ({"priority": 2.5}, "priority"),
+        ({"skills": {"fr": "x"}}, "skills.fr"),
+        ({"skills": ["fr"]}, "skills"),
+    ],
+)
+def test_bad_arrival_data_is_refused_before_the_call_enters(
+    kwargs: dict[str, Any], path: str
+) -> None:
+    eng, _ = make()
+    eng.login("A")
+    with pytest.raises(ConfigError) as info:
+        eng.arrive("q", **kwargs)
+    assert info.value.path == path
+    assert eng.calls() == []
+    ok = eng.arrive("q", priority=2)  # the engine is unharmed
+    assert eng.call_info(ok)["offered"] == ["A"]
+
+
+def test_hand_over_to_oneself_is_refused() -> None:
+    eng, _ = make()
+    with pytest.raises(ConfigError):
+        eng.hand_over("A", "q", "A", T0 + 60)
+    assert eng.handovers() == []

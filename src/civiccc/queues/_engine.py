@@ -238,6 +238,7 @@ class Kpis:
     closed: int
     transfers: int
     unanswered_rate: float | None
+    callback_failed: int = 0
 
 
 def _ts(t: datetime | float, what: str) -> float:
@@ -799,6 +800,8 @@ class QueueEngine:
         self._agent(to)
         if agent not in q.members:
             raise NotFoundError(f"{agent!r} is not a member of queue {queue!r}")
+        if to == agent:
+            raise ConfigError("a hand-over goes to a colleague, not oneself", path="to", value=to)
         end = _ts(until, "until")
         if end <= self._now:
             raise ConfigError("a hand-over must end in the future", path="until", value=until)
@@ -891,6 +894,15 @@ class QueueEngine:
         q = self._queues.get(queue)
         if q is None:
             raise NotFoundError(f"unknown queue {queue!r}")
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            raise ConfigError("priority must be an integer", path="priority", value=priority)
+        if skills is not None:
+            if not isinstance(skills, Mapping):
+                raise ConfigError("skills must map skill -> level", path="skills", value=skills)
+            for sk, lv in skills.items():
+                if isinstance(lv, bool) or not isinstance(lv, int):
+                    msg = "a required skill level is an integer"
+                    raise ConfigError(msg, path=f"skills.{sk}", value=lv)
         if call is None:
             self._call_no += 1
             call = f"c{self._call_no}"
@@ -1667,6 +1679,7 @@ class QueueEngine:
             closed=count.get("closed", 0),
             transfers=sum(1 for r in recs if r[5]),
             unanswered_rate=(offered - n_ans) / offered if offered else None,
+            callback_failed=count.get("callback_failed", 0),
         )
 
     # ------------------------------------------------------------------ snapshot
