@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from civiccc.calendar import Calendar
 from civiccc.clock import VirtualClock
-from civiccc.errors import ConfigError, InvalidTransition, PolicyViolation
+from civiccc.errors import ConfigError, InvalidTransition, NotFoundError, PolicyViolation
 from civiccc.queues import AgentStatus, QueueEngine, QueuesConfig
 
 from .conftest import T0, make, rings
@@ -162,16 +162,12 @@ def _step(eng: QueueEngine, clock: VirtualClock, op: tuple[Any, ...]) -> Any:
         elif kind == "cbresult" and info["state"] == "connected" and info["callback"]:
             eng.callback_result(call, reached=bool(op[2] % 2))
         elif kind == "transfer" and info["state"] == "connected":
-            targets = ["q", "r", "all", "A", "C", "flow:main"]
-            to = targets[op[2] % len(targets)]
-            if to.startswith("flow:"):
-                eng.transfer(call, to=to[5:], kind="flow")
-            elif len(to) == 1:
-                eng.transfer(call, to=to, kind="agent", mode="consulted" if op[2] % 2 else "blind")
-            else:
-                eng.transfer(call, to=to)
+            targets = [("q", "queue"), ("r", "queue"), ("all", "queue"), ("A", "agent")]
+            targets += [("C", "agent"), ("main", "flow"), ("+15551234", "external")]
+            to, tkind = targets[op[2] % len(targets)]
+            eng.transfer(call, to=to, kind=tkind, mode="consulted" if op[1] % 2 else "blind")
         return None
-    except (InvalidTransition, PolicyViolation) as e:
+    except (InvalidTransition, PolicyViolation, NotFoundError) as e:
         return type(e).__name__
 
 
@@ -195,12 +191,8 @@ def _team_step(eng: QueueEngine, clock: VirtualClock, op: tuple[Any, ...]) -> An
             return None
     except (InvalidTransition, PolicyViolation) as e:
         return type(e).__name__
-    except Exception as e:  # NotFoundError for non-members is an answer too
-        from civiccc.errors import NotFoundError
-
-        if isinstance(e, (NotFoundError, ConfigError)):
-            return type(e).__name__
-        raise
+    except (NotFoundError, ConfigError) as e:  # non-members, hand-over to oneself
+        return type(e).__name__
     return _step(eng, clock, op)
 
 
