@@ -12,7 +12,8 @@ _SCENARIO = Path(__file__).resolve().parents[3] / "examples" / "scenarios" / "ci
 
 
 @click.command()
-@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--scenario", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Scenario file (default: examples/scenarios/city_week.yaml).")  # fmt: skip
 @click.option(
     "--out",
@@ -26,8 +27,8 @@ def demo(scenario: Path | None, out: Path, seed: int, progress: bool) -> None:
     """Simulate a week at the reference city (storm on Friday) and write a report."""
     from tqdm import tqdm
 
-    from civiccc.cli.simulate import kpi_table
     from civiccc.cases import SqliteStore
+    from civiccc.cli.simulate import kpi_table
     from civiccc.sim import load_scenario, simulate_to_sqlite, write_report
 
     path = scenario or _SCENARIO

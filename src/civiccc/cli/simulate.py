@@ -17,7 +17,7 @@ def kpi_table(data: object) -> str:
 
     cols = ("offered", "answered", "abandonment", "service_level", "asa", "occupancy",
             "callbacks", "cases", "sla_breaches", "fcr")  # fmt: skip
-    rows = [("queue", *cols)]
+    rows: list[tuple[str, ...]] = [("queue", *cols)]
     for q, k in kpi_rows(data):  # type: ignore[arg-type]
         rows.append((q, *(_fmt(k.get(c)) for c in cols)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(cols) + 1)]

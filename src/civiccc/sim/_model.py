@@ -5,8 +5,8 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from datetime import UTC, date, datetime, timedelta
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -279,11 +279,11 @@ class _Sim:
         rec[5] = outcome
         rec[7] = self.loop.now
         self._close(rec)
-        if outcome == "abandoned" and self.sc.retrial > 0:
-            if self.rng["retrial"].random() < self.sc.retrial:
-                t = self.loop.now + self.retrial_delay()
-                if t < self.t_end:
-                    self.loop.schedule(t, "arrive", (rec[1], None, rec[9] + 1, False))
+        retry = outcome == "abandoned" and self.sc.retrial > 0
+        if retry and self.rng["retrial"].random() < self.sc.retrial:
+            t = self.loop.now + self.retrial_delay()
+            if t < self.t_end:
+                self.loop.schedule(t, "arrive", (rec[1], None, rec[9] + 1, False))
 
     def _commands(self) -> None:
         eng = self.engine
@@ -323,10 +323,11 @@ class _Sim:
                     self._left(c.call, str(data.get("reason", "action")))  # type: ignore[arg-type]
                 elif kind == "offer_callback":
                     rec = self.live.get(c.call)  # type: ignore[arg-type]
-                    if rec is not None and rec[6] is None and not rec[10]:
-                        if self.rng["callbacks"].random() < self.sc.callback_acceptance:
-                            eng.accept_callback(c.call, rec[1] or "anonymous")  # type: ignore[arg-type]
-                            rec[10] = True
+                    waiting = rec is not None and rec[6] is None and not rec[10]
+                    if waiting and self.rng["callbacks"].random() < self.sc.callback_acceptance:
+                        assert rec is not None
+                        eng.accept_callback(c.call, rec[1] or "anonymous")  # type: ignore[arg-type]
+                        rec[10] = True
             out = eng.drain()
 
     def _close(self, rec: list[Any]) -> None:
@@ -433,12 +434,12 @@ class _Sim:
                     self.loop.schedule(
                         _local_ts(day, sh.start, self.zone), "shift", (agent, "in"), priority=-1
                     )
-                    for a, b in sh.breaks:
+                    for b0, b1 in sh.breaks:
                         self.loop.schedule(
-                            _local_ts(day, a, self.zone), "shift", (agent, "pause"), priority=-1
+                            _local_ts(day, b0, self.zone), "shift", (agent, "pause"), priority=-1
                         )
                         self.loop.schedule(
-                            _local_ts(day, b, self.zone), "shift", (agent, "resume"), priority=-1
+                            _local_ts(day, b1, self.zone), "shift", (agent, "resume"), priority=-1
                         )
                     self.loop.schedule(
                         _local_ts(day, sh.end, self.zone), "shift", (agent, "out"), priority=-1

@@ -321,6 +321,6 @@ class Summary:
         per = [r.kpis(queue) for r in self.runs]
         out: dict[str, Estimate | None] = {}
         for f in _KPI_FIELDS:
-            vals = [p[f] for p in per if p[f] is not None]
-            out[f] = Estimate.of([float(v) for v in vals]) if vals else None
+            vals = [float(v) for p in per if (v := p[f]) is not None]
+            out[f] = Estimate.of(vals) if vals else None
         return out

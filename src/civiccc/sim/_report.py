@@ -165,6 +165,7 @@ def report_html(data: Results | Summary, *, title: str | None = None) -> str:
         f"<figcaption>{k.replace('_', ' ')}</figcaption></figure>"
         for k, f in figs.items()
     )
+    ci_note = "Figures are means with 95 % confidence intervals over replications." if n > 1 else ""
     outcomes: dict[str, int] = {}
     for c in res.calls:
         outcomes[str(c.outcome)] = outcomes.get(str(c.outcome), 0) + 1
@@ -173,13 +174,16 @@ def report_html(data: Results | Summary, *, title: str | None = None) -> str:
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(name)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}figure{{display:inline-block;margin:1em}}</style>
+<style>body{{font-family:sans-serif;margin:2em}}
+table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}
+figure{{display:inline-block;margin:1em}}</style>
 </head><body>
 <h1>{html.escape(name)}</h1>
-<p>Start {html.escape(sc.start.isoformat())}, {sc.days:g} days, time zone {html.escape(sc.timezone)};
-{n} replication(s), seed {res.seed}; {len(res.calls)} calls, {len(res.cases)} cases in the first run.
-{"Figures are means with 95 % confidence intervals over replications." if n > 1 else ""}</p>
+<p>Start {html.escape(sc.start.isoformat())}, {sc.days:g} days,
+time zone {html.escape(sc.timezone)}; {n} replication(s), seed {res.seed};
+{len(res.calls)} calls, {len(res.cases)} cases in the first run.
+{ci_note}</p>
 <h2>KPIs by queue</h2>
 <table id="kpis"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 <h2>Call outcomes (first run)</h2>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -222,22 +223,18 @@ def _weekly(data: Any, path: str) -> tuple[tuple[tuple[float, float, float], ...
                 raise _err(f"empty span {span!r}", f"{p}.{span}", span)
             segs.append((lo, hi, _num(rate, f"{p}.{span}")))
         segs.sort()
-        for x, y in itertools_pairwise(segs):
+        for x, y in itertools.pairwise(segs):
             if y[0] < x[1]:
                 raise _err(f"overlapping spans on {day}", p, spec)
         out.append(tuple(segs))
     return tuple(out)
 
 
-def itertools_pairwise(xs: list[Any]) -> list[tuple[Any, Any]]:
-    return list(zip(xs, xs[1:], strict=False))
-
-
 def _dist(d: Mapping[str, Any], key: str, default: Dist, path: str) -> Dist:
     return Dist.from_data(d[key], f"{path}.{key}") if key in d else default
 
 
-def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:  # noqa: C901, PLR0912, PLR0915
+def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
     import yaml
 
     from civiccc.calendar import load_calendars
@@ -351,8 +348,8 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:  # noqa: C901, PLR
             raise _err(f"unknown calendar {cid!r}", "arrivals.holiday_calendar", cid)
         cal = cals[cid]
         day0 = start.astimezone(zone).date()
-        for k in range(int(math.ceil(kw["days"])) + 1):
-            day = day0 + timedelta(days=k)
+        for offset in range(math.ceil(kw["days"]) + 1):
+            day = day0 + timedelta(days=offset)
             noon = datetime(day.year, day.month, day.day, 12, tzinfo=zone)
             if cal.state_at(noon).kind == "holiday":
                 hol.add(day)
@@ -372,12 +369,12 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:  # noqa: C901, PLR
     kw["anonymous_share"] = _share(cl.get("anonymous", 0.0), "callers.anonymous")
     dt = {}
     for node, dist in _map(d.get("dtmf", {}), "dtmf").items():
-        p = f"dtmf.{node}"
-        weights = {str(k): _num(v, f"{p}.{k}") for k, v in _map(dist, p).items()}
+        dp = f"dtmf.{node}"
+        weights = {str(k): _num(v, f"{dp}.{k}") for k, v in _map(dist, dp).items()}
         if not weights or sum(weights.values()) <= 0:
-            raise _err("needs at least one key with a positive weight", p)
+            raise _err("needs at least one key with a positive weight", dp)
         if "flow" in kw and node not in flow.spec.nodes:
-            raise _err(f"no node {node!r} in the flow", p, node)
+            raise _err(f"no node {node!r} in the flow", dp, node)
         dt[str(node)] = weights
     kw["dtmf"] = dt
     # patience, handle
@@ -444,7 +441,8 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:  # noqa: C901, PLR
         for dep in cat.departments.values():
             if dep.calendar is not None and dep.calendar not in cals:
                 raise _err(
-                    f"calendar {dep.calendar!r} of department {dep.id!r} not in the scenario's calendars",
+                    f"calendar {dep.calendar!r} of department {dep.id!r} is not among"
+                    " the scenario's calendars",
                     "cases.catalogue",
                 )
         kw["catalogue"] = cat
@@ -454,14 +452,14 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:  # noqa: C901, PLR
     # shifts
     shifts: dict[str, tuple[Shift, ...]] = {}
     for agent, lst in _map(d.get("shifts", {}), "shifts").items():
-        p = f"shifts.{agent}"
+        sp0 = f"shifts.{agent}"
         if agent not in qcfg.agents:
-            raise _err(f"unknown agent {agent!r}", p, agent)
+            raise _err(f"unknown agent {agent!r}", sp0, agent)
         if not isinstance(lst, list):
-            raise _err("expected a list of shifts", p, lst)
+            raise _err("expected a list of shifts", sp0, lst)
         out = []
         for i, sh in enumerate(lst):
-            sp = f"{p}[{i}]"
+            sp = f"{sp0}[{i}]"
             s = _map(sh, sp)
             days = s.get("days", "weekdays")
             if days == "weekdays":

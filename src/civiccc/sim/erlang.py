@@ -151,6 +151,7 @@ def erlang_a(
     p_wait = math.fsum(pi[agents:])
     served = 1.0 - p_wait  # callers finding a free agent
     wait_served = 0.0
+    lost = 0.0
     ps = 1.0  # P(served | k ahead), built up stage by stage
     es = 0.0  # sum of 1/(c mu + (j+1) theta)
     start = pi[agents:]
@@ -158,8 +159,9 @@ def erlang_a(
         ps *= (cmu + k * theta) / (cmu + (k + 1) * theta)
         es += 1.0 / (cmu + (k + 1) * theta)
         served += p * ps
+        lost += p * (1.0 - ps)
         wait_served += p * ps * es
-    abandonment = 1.0 - served
+    abandonment = lost
     asa = wait_served / served
     mean_wait = math.fsum((n - agents) * p for n, p in enumerate(pi) if n > agents) / rate
     # P(served within target): uniformise the stage chain (stage j -> j-1 at c mu + j theta,
