@@ -109,8 +109,11 @@ class Service:
     priority_change: str = "retroactive"
 
     def targets_for(self, priority: str) -> Mapping[str, SlaTarget]:
-        """The targets of ``priority`` (those of the default priority when it has none)."""
-        return self.targets.get(priority) or self.targets.get(self.default_priority, {})
+        """The targets of ``priority``; clock kinds it does not define come from the default
+        priority."""
+        own = self.targets.get(priority, {})
+        base = self.targets.get(self.default_priority, {})
+        return own if priority == self.default_priority else {**base, **own}
 
 
 _DEFAULT_PAUSE = {
