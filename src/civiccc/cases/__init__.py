@@ -48,16 +48,13 @@ from civiccc.cases._reports import (
 from civiccc.cases._sla import ClockState, ClockStatus
 from civiccc.cases._stores import MemoryStore, PostgresStore, SqliteStore, Store, open_store
 
-__all__ = [
-    "CLOCK_KINDS",
-    "CLOSED_STATES",
-    "OPEN_STATES",
-    "PRIORITIES",
-    "TRANSITIONS",
+__all__ = [  # noqa: RUF022 - plain sorted() order (tests/test_architecture.py)
     "AssignmentRule",
     "Attachment",
     "AttributeSpec",
     "AuditEntry",
+    "CLOCK_KINDS",
+    "CLOSED_STATES",
     "Case",
     "CaseChanged",
     "CaseDesk",
@@ -73,7 +70,9 @@ __all__ = [
     "Link",
     "Location",
     "MemoryStore",
+    "OPEN_STATES",
     "Open311Error",
+    "PRIORITIES",
     "PostgresStore",
     "Service",
     "SlaAlert",
@@ -81,6 +80,7 @@ __all__ = [
     "SqliteStore",
     "Store",
     "Suspension",
+    "TRANSITIONS",
     "at_risk",
     "cases_by_tag",
     "import_requests",
