@@ -107,7 +107,10 @@ def test_any_top_level_document_is_accepted_or_a_config_error(doc: Any) -> None:
 # ------------------------------------------------------------ behavioural snapshot / restore
 
 _CFG = {
-    "agents": {a: {"contacts": {"desk": f"+1555030{i}"}} for i, a in enumerate("ABCDE")},
+    "agents": {
+        a: {"contacts": {"desk": f"+1555030{i}"}, "presence_coupled": a == "E"}
+        for i, a in enumerate("ABCDE")
+    },
     "queues": {
         "q": {
             "number": "+15550100",
@@ -121,6 +124,7 @@ _CFG = {
             "max_wait": 50,
             "timeout": {"kind": "voicemail"},
             "callback": {"after_wait": 20, "retry_delay": 30, "max_attempts": 2},
+            "coverage": {"min_reachable": 2, "mode": "warn", "roster": ["D", "E"]},
         },
         "r": {
             "number": "+15550200",
@@ -128,6 +132,9 @@ _CFG = {
             "members": ["A", "C", "E"],
             "ring_timeout": 10,
             "wrap_up": 3,
+            "presence_routing": True,
+            "no_agents": {"kind": "voicemail"},
+            "no_agents_apply_to": "all",
         },
         "all": {"strategy": "ring_all", "members": ["B", "D"], "ring_timeout": 9},
     },
