@@ -236,10 +236,10 @@ class _Sim:
             return
         call = self.engine.arrive(target, caller=caller, priority=priority)
         self.live[call] = rec
-        pq = self.patience_q.get(target, self.patience)()
-        if pq < math.inf:
-            self.loop.schedule(now + pq, "abandon", call)
+        pq = self.patience_q.get(target, self.patience)()  # drawn for every call (stable streams)
         self._commands()
+        if pq < math.inf and rec[6] is None and call in self.live:  # still waiting
+            self.loop.schedule(now + pq, "abandon", call)
 
     def _on_abandon(self, call: str) -> None:
         rec = self.live.get(call)
