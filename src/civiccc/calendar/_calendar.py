@@ -27,6 +27,9 @@ from civiccc.errors import ConfigError, InvalidTransition, NoOpenTimeError
 __all__ = ["Calendar", "CalendarState", "DayRules", "StateKind", "load_calendars"]
 
 _UTC = dt.UTC
+# bound once: the datetime hot paths call these per query
+_fromtimestamp = dt.datetime.fromtimestamp
+_timedelta = dt.timedelta
 #: years compiled at once when a query leaves the compiled span
 _CHUNK_YEARS = 2
 #: how far forward add_business_time / next_open search for open time before giving up
@@ -801,22 +804,22 @@ class Calendar:
         if tz is not _UTC and (tz is None or t.utcoffset() is None):
             ensure_aware(t, "t")
         ts = t.timestamp()
-        seconds = (
-            duration.total_seconds() if isinstance(duration, dt.timedelta) else float(duration)
-        )
+        seconds = duration if duration.__class__ is float else _seconds(duration)
         # hot path inlined (one bisect pair); anything unusual falls back to add_business_seconds
         table = self._tables.get(scope)
         if table is not None and table.lo <= ts < table.hi and seconds > 0:
             starts = table.starts
             i = bisect_right(starts, ts) - 1
-            target = seconds + (
-                table.cum[i] + min(ts, table.ends[i]) - starts[i] if i >= 0 else 0.0
-            )
+            if i >= 0:
+                end = table.ends[i]
+                target = seconds + table.cum[i] + (ts if ts < end else end) - starts[i]
+            else:
+                target = seconds
             cum_end = table.cum_end
             j = bisect_left(cum_end, target)
             if j < len(cum_end):
-                return dt.datetime.fromtimestamp(starts[j] + (target - table.cum[j]), tz)
-        return dt.datetime.fromtimestamp(self.add_business_seconds(ts, seconds, scope), tz)
+                return _fromtimestamp(starts[j] + (target - table.cum[j]), tz)
+        return _fromtimestamp(self.add_business_seconds(ts, seconds, scope), tz)
 
     def business_time_between(
         self, a: dt.datetime, b: dt.datetime, scope: str | None = None
@@ -832,11 +835,19 @@ class Calendar:
         if table is not None and table.lo <= sa <= sb < table.hi:
             starts, ends, cum = table.starts, table.ends, table.cum
             i = bisect_right(starts, sa) - 1
-            ca = cum[i] + min(sa, ends[i]) - starts[i] if i >= 0 else 0.0
+            if i >= 0:
+                end = ends[i]
+                ca = cum[i] + (sa if sa < end else end) - starts[i]
+            else:
+                ca = 0.0
             j = bisect_right(starts, sb) - 1
-            cb = cum[j] + min(sb, ends[j]) - starts[j] if j >= 0 else 0.0
-            return dt.timedelta(seconds=cb - ca)
-        return dt.timedelta(seconds=self.business_seconds_between(sa, sb, scope))
+            if j >= 0:
+                end = ends[j]
+                cb = cum[j] + (sb if sb < end else end) - starts[j]
+            else:
+                cb = 0.0
+            return _timedelta(0, cb - ca)
+        return _timedelta(0, self.business_seconds_between(sa, sb, scope))
 
     def open_intervals(
         self, start: dt.datetime, end: dt.datetime, scope: str | None = None
@@ -869,6 +880,12 @@ class Calendar:
             if t is None or t >= end:
                 return out
             out.append((t, self.state_at(t, scope)))
+
+
+def _seconds(duration: dt.timedelta | float) -> float:
+    if isinstance(duration, dt.timedelta):
+        return duration.total_seconds()
+    return float(duration)
 
 
 def load_calendars(
