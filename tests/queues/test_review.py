@@ -554,3 +554,27 @@ def test_hand_over_to_oneself_is_refused() -> None:
     with pytest.raises(ConfigError):
         eng.hand_over("A", "q", "A", T0 + 60)
     assert eng.handovers() == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.pop("now"),
+        lambda d: d.update(agents=3),
+        lambda d: d["agents"]["A"].update(status="asleep"),
+        lambda d: (
+            d["calls"].append({"id": "x"}) if isinstance(d["calls"], list) else d.update(calls=[1])
+        ),
+    ],
+)
+def test_a_damaged_snapshot_is_a_config_error(damage: Any) -> None:
+    eng, clock = make()
+    eng.login("A")
+    eng.arrive("q")
+    data = json.loads(json.dumps(eng.snapshot()))
+    damage(data)
+    with pytest.raises(ConfigError) as info:
+        QueueEngine.restore(eng.config, data, clock=clock)
+    assert info.value.path is not None
+    with pytest.raises(ConfigError):
+        QueueEngine.restore(eng.config, [], clock=clock)  # type: ignore[arg-type]

@@ -1772,7 +1772,31 @@ class QueueEngine:
         calendars: Mapping[str, _Calendar] | None = None,
         rng: random.Random | None = None,
     ) -> QueueEngine:
-        """Rebuild an engine from :meth:`snapshot` output (same config)."""
+        """Rebuild an engine from :meth:`snapshot` output (same config).
+
+        A snapshot that is not one (missing or mistyped fields) raises ``ConfigError``.
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError("a snapshot is a mapping", path="snapshot", value=type(data))
+        try:
+            return cls._restore(config, data, clock=clock, bus=bus, calendars=calendars, rng=rng)
+        except (ConfigError, NotFoundError):
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            msg = f"malformed snapshot ({type(exc).__name__}: {exc})"
+            raise ConfigError(msg, path="snapshot") from exc
+
+    @classmethod
+    def _restore(
+        cls,
+        config: QueuesConfig,
+        data: Mapping[str, Any],
+        *,
+        clock: Clock,
+        bus: EventBus | None = None,
+        calendars: Mapping[str, _Calendar] | None = None,
+        rng: random.Random | None = None,
+    ) -> QueueEngine:
         if data.get("version") != 1:
             raise ConfigError(
                 "unsupported snapshot version", path="version", value=data.get("version")
