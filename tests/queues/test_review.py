@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from civiccc.calendar import Calendar
 from civiccc.clock import VirtualClock
 from civiccc.errors import ConfigError, InvalidTransition, NotFoundError, PolicyViolation
-from civiccc.queues import AgentStatus, QueueEngine, QueuesConfig
+from civiccc.events import EventBus
+from civiccc.queues import AgentStatus, CallLeft, QueueEngine, QueuesConfig
 
 from .conftest import T0, make, rings
 
@@ -503,6 +504,10 @@ def test_failed_callbacks_are_counted_so_outcomes_add_up() -> None:
         {"ring_timeout": 10, "callback": {"after_wait": 5, "retry_delay": 30, "max_attempts": 2}},
         agents="A",
     )
+    bus = EventBus()
+    left: list[CallLeft] = []
+    bus.subscribe(CallLeft, left.append)
+    eng.bus = bus
     eng.login("A")
     first = eng.arrive("q")
     eng.answer(first, "A")
@@ -523,6 +528,7 @@ def test_failed_callbacks_are_counted_so_outcomes_add_up() -> None:
     outcomes = k.answered + k.abandoned + k.overflow + k.timeout + k.no_agents + k.closed
     assert outcomes + k.callback_failed == k.offered
     assert k.unanswered_rate == 0.5
+    assert [(e.call, e.outcome) for e in left] == [(call, "callback_failed")]
 
 
 @pytest.mark.parametrize(

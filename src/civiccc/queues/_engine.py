@@ -1344,6 +1344,13 @@ class QueueEngine:
             self._calls.pop(call, None)
             c.state = _DONE
             self._record(q, c, "callback_failed")
+            self._publish(
+                CallLeft,
+                call=c.id,
+                queue=q.spec.id,
+                outcome="callback_failed",
+                waited=self._now - c.entered,
+            )
             self._cmd(
                 "action",
                 call=call,

@@ -52,7 +52,8 @@ class CallQueued(Event):
 
 @attrs.frozen(kw_only=True)
 class CallLeft(Event):
-    """A call left a queue unanswered: abandoned, overflow, timeout, no_agents or closed."""
+    """A call left a queue unanswered: abandoned, overflow, timeout, no_agents, closed or
+    callback_failed."""
 
     call: str
     queue: str
