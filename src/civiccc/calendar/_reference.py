@@ -45,8 +45,13 @@ class ReferenceCalendar:
     def _wall(self, day: dt.date, minutes: int) -> float:
         extra, m = divmod(minutes, 1440)
         d = pendulum.date(day.year, day.month, day.day).add(days=extra)
-        # fold=0: the first occurrence of a repeated wall time (pendulum defaults to fold=1)
+        # fold=0: the first occurrence of a repeated wall time (pendulum defaults to fold=1).
+        # In a DST gap pendulum's fold=0 moves the wall time *back* (02:00 -> 01:00 PST);
+        # the documented rule is "same wall time shifted +1h" (02:00 -> 03:00 PDT), which is
+        # pendulum's fold=1 answer there.
         t = pendulum.datetime(d.year, d.month, d.day, m // 60, m % 60, tz=self.tz, fold=0)
+        if (t.hour, t.minute) != (m // 60, m % 60):
+            t = pendulum.datetime(d.year, d.month, d.day, m // 60, m % 60, tz=self.tz, fold=1)
         return t.timestamp()
 
     def day_pieces(self, day: dt.date) -> list[tuple[float, float]]:
