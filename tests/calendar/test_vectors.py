@@ -185,3 +185,17 @@ def test_naive_datetimes_are_rejected() -> None:
         van().add_business_time(datetime(2025, 1, 1), H)
     with pytest.raises(ConfigError, match="duration must not be negative"):
         van().add_business_time(L(2025, 1, 1), -1)
+
+
+def test_t22_breach_on_due_date_waits_for_the_next_opening() -> None:
+    # ServiceNow "Breach on Due Date" with an 08:00-16:00 schedule: a due date after hours
+    # breaches at the next opening (the calendar part of T22; "start + 1 s" is the cases engine's)
+    cal = Calendar.from_dict(
+        {"id": "sn", "timezone": "UTC", "hours": {d: [["08:00", "16:00"]] for d in WEEKDAYS}}
+    )
+    due = datetime(2017, 1, 11, 20, 30, tzinfo=UTC)  # Wed
+    assert cal.next_open(due) == datetime(2017, 1, 12, 8, tzinfo=UTC)
+    assert cal.add_business_time(due, 0) == datetime(2017, 1, 12, 8, tzinfo=UTC)
+    assert cal.next_open(datetime(2017, 1, 12, 9, tzinfo=UTC)) == datetime(
+        2017, 1, 12, 9, tzinfo=UTC
+    )
