@@ -240,6 +240,12 @@ def test_city_week_routes_through_flow_and_queues() -> None:
     assert {c.queue for c in r.calls if c.kind == "queue"} <= set(sc.queues["queues"])
     assert any(c.digits.startswith("1") for c in r.calls if c.kind == "queue")
     assert r.cases and all(c.queue in sc.case_share for c in r.cases)
+    # cases live in a civiccc.cases CaseDesk: ids, resolution SLA due times, some resolved
+    assert all(c.reference and c.reference.startswith("SR-") for c in r.cases)
+    assert all(c.sla_due is not None and c.sla_due > c.opened for c in r.cases)
+    resolved = [c for c in r.cases if c.resolved is not None]
+    assert resolved and all(c.breached == (c.resolved > c.sla_due) for c in resolved)  # type: ignore[operator]
+    assert k_cases(r) == len(r.cases)
     assert any(c.callback for c in r.calls)
     k = r.kpis()
     assert 0 < k["service_level"] <= 1  # type: ignore[operator]
@@ -248,6 +254,10 @@ def test_city_week_routes_through_flow_and_queues() -> None:
     assert (
         len(rows) == 7 * 48 and sum(x["offered"] for x in rows) == r.kpis("waste_missed")["offered"]
     )
+
+
+def k_cases(r: Any) -> float:
+    return float(r.kpis()["cases"])
 
 
 def test_town_storm_scenario_runs() -> None:

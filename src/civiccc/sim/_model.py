@@ -104,6 +104,8 @@ class _Sim:
         self.loop.external = self.engine.next_timer
         self.loop.fire_external = self._on_engine_timer
         self.desk: Any = None
+        self._stage: dict[str, int] = {}
+        self._sla: dict[str, tuple[float | None, float, bool]] = {}
         if sc.catalogue is not None:
             from civiccc.cases import CaseDesk, MemoryStore
 
@@ -380,22 +382,25 @@ class _Sim:
 
     # ------------------------------------------------------------------ cases (civiccc.cases)
     def _on_case_response(self, ref: str) -> None:
-        from civiccc.cases import CaseState
-
-        desk = self.desk
-        if desk.get(ref).state is CaseState.NEW:
-            desk.fire(ref, "triage", by="sim-clerk")
-            desk.assign(ref, by="sim-clerk", assignee="team")
+        # stage per case: 0 new, 1 triaged and assigned, 2 resolved (tracked here so the
+        # desk is only asked to change cases, never to look them up)
+        if self._stage.get(ref, 0) == 0:
+            self.desk.fire(ref, "triage", by="sim-clerk")
+            self.desk.assign(ref, by="sim-clerk", assignee="team")
+            self._stage[ref] = 1
 
     def _on_case_resolve(self, ref: str) -> None:
-        from civiccc.cases import CaseState
-
-        desk = self.desk
-        if desk.get(ref).state is CaseState.NEW:
-            self._on_case_response(ref)
-        if desk.get(ref).state is CaseState.ASSIGNED:
-            desk.fire(ref, "start", by="sim-clerk")
-        desk.fire(ref, "resolve", by="sim-clerk")
+        self._on_case_response(ref)
+        if self._stage[ref] == 1:
+            self.desk.fire(ref, "start", by="sim-clerk")
+            # read the resolution clock while the case is open (breach is sticky, so a
+            # resolution now is late exactly when the clock is breached now)
+            st = self.desk.sla(ref).get("resolution")
+            self.desk.fire(ref, "resolve", by="sim-clerk")
+            self._stage[ref] = 2
+            if st is not None:
+                due = st.due.timestamp() if st.due is not None else None
+                self._sla[ref] = (due, self.loop.now, bool(st.breached))
 
     def _case_rows(self) -> tuple[CaseRow, ...]:
         if self.desk is None:
@@ -403,18 +408,16 @@ class _Sim:
         end = datetime.fromtimestamp(self.t_end, UTC)
         out = []
         for row in self.cases:
-            st = self.desk.sla(row.reference, at=end).get("resolution")
+            done = self._sla.get(row.reference or "")
+            if done is not None:
+                out.append(attrs.evolve(row, sla_due=done[0], resolved=done[1], breached=done[2]))
+                continue
+            st = self.desk.sla(row.reference, at=end).get("resolution")  # still open
             if st is None:
                 out.append(row)
                 continue
-            out.append(
-                attrs.evolve(
-                    row,
-                    sla_due=st.due.timestamp() if st.due is not None else None,
-                    breached=bool(st.breached),
-                    resolved=st.completed.timestamp() if st.completed is not None else None,
-                )
-            )
+            due = st.due.timestamp() if st.due is not None else None
+            out.append(attrs.evolve(row, sla_due=due, breached=bool(st.breached)))
         return tuple(out)
 
     # ------------------------------------------------------------------ agents
