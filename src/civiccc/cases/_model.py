@@ -100,7 +100,7 @@ class ClockRecord:
 
     kind: str
     seconds: float
-    business: bool
+    business: bool = True
     start: float
     pauses: list[list[float | None]] = attrs.Factory(list)
     stop: float | None = None
@@ -111,18 +111,22 @@ class ClockRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
-        return {
-            "kind": self.kind,
-            "seconds": self.seconds,
-            "business": self.business,
-            "start": self.start,
-            "pauses": self.pauses,
-            "stop": self.stop,
-            "cancelled": self.cancelled,
-            "breached_at": self.breached_at,
-            "fired": self.fired,
-            "note": self.note,
-        }
+        d: dict[str, Any] = {"kind": self.kind, "seconds": self.seconds, "start": self.start}
+        if not self.business:
+            d["business"] = False
+        if self.pauses:
+            d["pauses"] = self.pauses
+        if self.stop is not None:
+            d["stop"] = self.stop
+        if self.cancelled:
+            d["cancelled"] = True
+        if self.breached_at is not None:
+            d["breached_at"] = self.breached_at
+        if self.fired:
+            d["fired"] = self.fired
+        if self.note:
+            d["note"] = self.note
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ClockRecord:
@@ -172,7 +176,7 @@ class Case:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data, without the audit trail (stored append-only apart)."""
         loc = self.location
-        return {
+        d = {
             "id": self.id,
             "service_code": self.service_code,
             "department": self.department,
@@ -200,6 +204,7 @@ class Case:
             "clock_history": [c.to_dict() for c in self.clock_history],
             "unanswered_since": self.unanswered_since,
         }
+        return {k: v for k, v in d.items() if v is not None and v != "" and v != [] and v != {}}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], audit: list[AuditEntry], version: int) -> Case:
