@@ -4,21 +4,22 @@ Engines publish frozen attrs events; adapters, loggers, KPI collectors and the s
 subscribe to the classes they care about (a subscription to a base class receives its
 subclasses).
 
->>> import attrs
->>> from datetime import datetime, timezone
->>> @attrs.frozen
-... class Ping(Event):
-...     text: str
->>> bus = EventBus()
->>> seen = []
->>> unsubscribe = bus.subscribe(Ping, seen.append)
->>> bus.publish(Ping(at=datetime(2025, 1, 1, tzinfo=timezone.utc), text="hi"))
->>> [e.text for e in seen]
-['hi']
->>> unsubscribe()
->>> bus.publish(Ping(at=datetime(2025, 1, 1, tzinfo=timezone.utc), text="again"))
->>> len(seen)
-1
+Examples:
+    >>> import attrs
+    >>> from datetime import datetime, timezone
+    >>> @attrs.frozen
+    ... class Ping(Event):
+    ...     text: str
+    >>> bus = EventBus()
+    >>> seen = []
+    >>> unsubscribe = bus.subscribe(Ping, seen.append)
+    >>> bus.publish(Ping(at=datetime(2025, 1, 1, tzinfo=timezone.utc), text="hi"))
+    >>> [e.text for e in seen]
+    ['hi']
+    >>> unsubscribe()
+    >>> bus.publish(Ping(at=datetime(2025, 1, 1, tzinfo=timezone.utc), text="again"))
+    >>> len(seen)
+    1
 """
 
 from __future__ import annotations
