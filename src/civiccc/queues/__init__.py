@@ -1,20 +1,21 @@
 """Hotline queues and agent presence: a deterministic engine driven by explicit events.
 
->>> from civiccc.clock import VirtualClock
->>> cfg = QueuesConfig.from_dict({
-...     "agents": {"ann": {"contacts": {"desk": "+15550101"}}, "bob": {}},
-...     "queues": {"desk": {"number": "+15550100", "members": ["ann", "bob"], "wrap_up": 30}},
-... })
->>> clock = VirtualClock(0)
->>> eng = QueueEngine(cfg, clock=clock)
->>> eng.login("ann"); eng.login("bob")
->>> call = eng.arrive("desk")
->>> [(c.kind, c.agent) for c in eng.drain()]
-[('ring', 'ann')]
->>> eng.answer(call, "ann")
->>> clock.advance(60); eng.end(call)
->>> eng.status("ann"), eng.next_timer()
-(<AgentStatus.WRAP_UP: 'wrap_up'>, 90.0)
+Examples:
+    >>> from civiccc.clock import VirtualClock
+    >>> cfg = QueuesConfig.from_dict({
+    ...     "agents": {"ann": {"contacts": {"desk": "+15550101"}}, "bob": {}},
+    ...     "queues": {"desk": {"number": "+15550100", "members": ["ann", "bob"], "wrap_up": 30}},
+    ... })
+    >>> clock = VirtualClock(0)
+    >>> eng = QueueEngine(cfg, clock=clock)
+    >>> eng.login("ann"); eng.login("bob")
+    >>> call = eng.arrive("desk")
+    >>> [(c.kind, c.agent) for c in eng.drain()]
+    [('ring', 'ann')]
+    >>> eng.answer(call, "ann")
+    >>> clock.advance(60); eng.end(call)
+    >>> eng.status("ann"), eng.next_timer()
+    (<AgentStatus.WRAP_UP: 'wrap_up'>, 90.0)
 """
 
 from __future__ import annotations
