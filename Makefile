@@ -27,9 +27,9 @@ $(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[report]'
 	@touch $@
 
-# everything the test suite needs (dev tools, PostgreSQL driver, notebook, the example plugin)
+# everything the test suite needs (dev tools, PostgreSQL driver, notebook, Dask, the example plugin)
 $(VENV)/.stamp-dev: pyproject.toml $(wildcard $(PLUGIN)/pyproject.toml) | $(BIN)/python
-	$(PIP) install --quiet -e '.[dev,postgres,notebook,report]'
+	$(PIP) install --quiet -e '.[dev,postgres,notebook,report,dask]'
 	@if [ -f $(PLUGIN)/pyproject.toml ]; then $(PIP) install --quiet -e $(PLUGIN); fi
 	@touch $@ $(VENV)/.stamp-run
 
