@@ -166,9 +166,10 @@ class Scenario:
         """The textbook model: one queue, ``agents`` always on, Poisson arrivals, exponential
         handle and patience (M/M/c, or M/M/c+M with ``patience``), no wrap-up, instant answer.
 
-        >>> s = Scenario.mmc(agents=2, calls_per_hour=40, handle=120, patience=60, hours=1)
-        >>> s.queues["agents"]["a1"], s.patience.mean
-        ({}, 60.0)
+        Examples:
+            >>> s = Scenario.mmc(agents=2, calls_per_hour=40, handle=120, patience=60, hours=1)
+            >>> s.queues["agents"]["a1"], s.patience.mean
+            ({}, 60.0)
         """
         from datetime import UTC
 
