@@ -8,6 +8,7 @@ version it read (optimistic concurrency): a concurrent change raises
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import datetime as dt
 import json
@@ -212,17 +213,19 @@ _SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(_SQLITE_MIGRATIONS)
 
 
-class _SqlStore:
+class _SqlStore(abc.ABC):
     """Shared SQL for SQLite and PostgreSQL (placeholders differ)."""
 
     _p = "?"
     _depth = 0
 
+    @abc.abstractmethod
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        raise NotImplementedError
+        """Run one statement and return its cursor."""
 
+    @abc.abstractmethod
     def transaction(self) -> contextlib.AbstractContextManager[None]:
-        raise NotImplementedError
+        """A (nestable) transaction."""
 
     def _q(self, sql: str) -> str:
         return sql if self._p == "?" else sql.replace("?", "%s")
@@ -238,8 +241,9 @@ class _SqlStore:
             for i, a in enumerate(case.audit[start:], start)
         ]
 
+    @abc.abstractmethod
     def _insert_audit(self, rows: list[tuple[Any, ...]]) -> None:
-        raise NotImplementedError
+        """Append audit rows (each backend batches them its own way)."""
 
     def insert(self, case: Case) -> None:
         with self.transaction():
