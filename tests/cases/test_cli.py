@@ -45,7 +45,9 @@ def test_due_explains() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "holiday (Canada Day)" in result.output
-    assert "due 2025-07-08T12:30:00-07:00" in result.output  # resolution: 40 business h, Canada Day skipped
+    assert (
+        "due 2025-07-08T12:30:00-07:00" in result.output
+    )  # resolution: 40 business h, Canada Day skipped
     naive = CliRunner().invoke(cases, [*args, "--at", "2025-06-30T15:00"])
     assert naive.exit_code == 2 and "offset" in naive.output
     unknown = CliRunner().invoke(cases, [*args[:-1], "nope", "--at", "2025-06-30T15:00-07:00"])
