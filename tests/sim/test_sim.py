@@ -315,8 +315,25 @@ def test_simulate_cli(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "service_level" in res.output and "waste_missed" in res.output
+    assert "call outcomes: answered " in res.output and "(first run)" in res.output
     assert out.exists()
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(_with("days", 0)))
     res = CliRunner().invoke(cmd, [str(bad)])
     assert res.exit_code == 1 and "days" in res.output
+
+
+def test_kpi_table_formats_counts_as_counts_and_rates_as_rates() -> None:
+    from civiccc.cli.simulate import kpi_table, outcome_line
+
+    r = simulate(load_scenario(CITY), seed=1)
+    lines = kpi_table(r).splitlines()
+    head = lines[0].split()
+    for line in lines[1:]:
+        cells = dict(zip(head, line.split(), strict=True))
+        for col in ("offered", "answered", "callbacks", "cases", "sla_breaches"):
+            assert cells[col].isdigit(), (col, cells[col])  # a count never reads "0.000"
+        for col in ("abandonment", "service_level", "occupancy", "fcr"):
+            assert cells[col] == "–" or len(cells[col].split(".")[1]) == 3, (col, cells[col])
+    total = sum(int(part.rsplit(" ", 1)[1]) for part in outcome_line(r).split(": ")[1].split(", "))
+    assert total == len(r.calls)

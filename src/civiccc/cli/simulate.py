@@ -8,7 +8,7 @@ import click
 
 from civiccc.errors import ConfigError
 
-__all__ = ["kpi_table", "simulate"]
+__all__ = ["kpi_table", "outcome_line", "simulate"]
 
 
 def kpi_table(data: object) -> str:
@@ -19,7 +19,7 @@ def kpi_table(data: object) -> str:
             "callbacks", "cases", "sla_breaches", "fcr")  # fmt: skip
     rows: list[tuple[str, ...]] = [("queue", *cols)]
     for q, k in kpi_rows(data):  # type: ignore[arg-type]
-        rows.append((q, *(_fmt(k.get(c)) for c in cols)))
+        rows.append((q, *(_fmt(k.get(c), c) for c in cols)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(cols) + 1)]
     return "\n".join(
         "  ".join(
@@ -27,6 +27,20 @@ def kpi_table(data: object) -> str:
             for i, (v, w) in enumerate(zip(r, widths, strict=True))
         )
         for r in rows
+    )
+
+
+def outcome_line(res: object) -> str:
+    """How the calls of one run ended, most frequent first (``answered 1635, disconnect ...``).
+
+    Calls that never reach a queue (an emergency or after-hours announcement, voicemail, a
+    transfer by the flow) are not in the KPI table's ``offered``; this line accounts for them.
+    """
+    from civiccc.sim._report import outcome_counts
+
+    return "call outcomes: " + ", ".join(
+        f"{k} {v}"
+        for k, v in outcome_counts(res)  # type: ignore[arg-type]
     )
 
 
@@ -60,6 +74,7 @@ def simulate(
         summary = run_replications(sc, replications, seed=seed)
     click.echo(f"{sc.name}: {replications} replication(s), seeds {seed}..{seed + replications - 1}")
     click.echo(kpi_table(summary if replications > 1 else summary.runs[0]))
+    click.echo(outcome_line(summary.runs[0]) + (" (first run)" if replications > 1 else ""))
     if report is not None:
         write_report(summary if replications > 1 else summary.runs[0], report)
         click.echo(f"report: {report}")

@@ -119,16 +119,34 @@ def _png(fig: Any) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _fmt(v: Any) -> str:
+_COUNTS = frozenset(
+    {"offered", "answered", "abandoned", "callbacks", "overflow", "cases", "sla_breaches"}
+)
+
+
+def _fmt(v: Any, column: str = "") -> str:
+    """One KPI cell: counts as whole numbers (one decimal for a mean over replications),
+    ``asa`` in seconds with one decimal, rates with three decimals."""
     if v is None:
         return "–"
     if isinstance(v, Estimate):
-        return f"{_fmt(v.mean)} [{_fmt(v.low)}, {_fmt(v.high)}]"
+        return f"{_fmt(v.mean, column)} [{_fmt(v.low, column)}, {_fmt(v.high, column)}]"
     if isinstance(v, float):
-        if v.is_integer() and abs(v) >= 1:
-            return str(int(v))
+        if column in _COUNTS:
+            return str(int(v)) if v.is_integer() else f"{v:.1f}"
+        if column == "asa":
+            return f"{v:.1f}"
         return f"{v:.3f}"
     return html.escape(str(v))
+
+
+def outcome_counts(res: Results) -> list[tuple[str, int]]:
+    """How the calls of one run ended (``answered``, ``disconnect``, ``voicemail``, ...),
+    most frequent first."""
+    counts: dict[str, int] = {}
+    for c in res.calls:
+        counts[str(c.outcome)] = counts.get(str(c.outcome), 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 _COLS = ("offered", "answered", "abandoned", "service_level", "asa", "abandonment",
@@ -154,7 +172,7 @@ def report_html(data: Results | Summary, *, title: str | None = None) -> str:
     body = "".join(
         "<tr>"
         + f"<th>{html.escape(q)}</th>"
-        + "".join(f"<td>{_fmt(k.get(c))}</td>" for c in _COLS)
+        + "".join(f"<td>{_fmt(k.get(c), c)}</td>" for c in _COLS)
         + "</tr>"
         for q, k in kpi_rows(data)
     )
@@ -166,11 +184,8 @@ def report_html(data: Results | Summary, *, title: str | None = None) -> str:
         for k, f in figs.items()
     )
     ci_note = "Figures are means with 95 % confidence intervals over replications." if n > 1 else ""
-    outcomes: dict[str, int] = {}
-    for c in res.calls:
-        outcomes[str(c.outcome)] = outcomes.get(str(c.outcome), 0) + 1
     out_rows = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in sorted(outcomes.items())
+        f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in outcome_counts(res)
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(name)}</title>
