@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from civiccc.cases._lifecycle import CLOSED_STATES
-from civiccc.cases._model import AuditEntry, Case
+from civiccc.cases._model import AuditEntry, Case, ClockRecord
 from civiccc.errors import ConcurrencyError, NotFoundError, StoreError
 
 __all__ = ["MemoryStore", "PostgresStore", "SqliteStore", "Store", "open_store"]
@@ -71,10 +71,128 @@ class Store(Protocol):
 
 
 _ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+_ESC = json.encoder.encode_basestring_ascii
+_INF = float("inf")
+#: repr of recently written floats (timestamps repeat within and across documents)
+_FLOATS: dict[float, str] = {}
+
+
+def _str(v: Any) -> str:
+    return _ESC(v) if v.__class__ is str else _ENCODE(v)
+
+
+def _num(v: Any) -> str:
+    """A number (or None) as json writes it."""
+    if v.__class__ is float:
+        r = _FLOATS.get(v)
+        if r is not None:
+            return r
+        if -_INF < v < _INF and v != 0.0:  # never cache 0.0: it equals -0.0
+            if len(_FLOATS) >= 4096:
+                _FLOATS.clear()
+            r = _FLOATS[v] = float.__repr__(v)  # what json writes for a finite float
+            return r
+    return "null" if v is None else _ENCODE(v)
+
+
+def _keep(v: Any) -> bool:
+    """Case.to_dict()'s filter: it leaves out None, "", [] and {}."""
+    return v is not None and v != "" and v != [] and v != {}
+
+
+def _pauses(pauses: list[list[float | None]]) -> str:
+    out = []
+    for p in pauses:
+        if len(p) == 2:
+            out.append("[" + _num(p[0]) + "," + _num(p[1]) + "]")
+        else:
+            out.append("[" + ",".join(map(_num, p)) + "]")
+    return ",".join(out)
+
+
+def _clock_json(c: ClockRecord) -> str:
+    """``_ENCODE(c.to_dict())``, written directly (same keys, order and bytes)."""
+    s = '{"kind":' + _str(c.kind) + ',"seconds":' + _num(c.seconds) + ',"start":' + _num(c.start)
+    if not c.business:
+        s += ',"business":false'
+    if c.pauses:
+        s += ',"pauses":[' + _pauses(c.pauses) + "]"
+    if c.stop is not None:
+        s += ',"stop":' + _num(c.stop)
+    if c.cancelled:
+        s += ',"cancelled":true'
+    if c.breached_at is not None:
+        s += ',"breached_at":' + _num(c.breached_at)
+    if c.fired:
+        s += ',"fired":[' + ",".join(map(_num, c.fired)) + "]"
+    if c.note:
+        s += ',"note":' + _str(c.note)
+    return s + "}"
+
+
+_HEAD = ('"id":', '"service_code":', '"department":', '"priority":', '"state":')
+_HEAD_FMT = ",".join(k + "%s" for k in _HEAD)
 
 
 def _doc(case: Case) -> str:
-    return _ENCODE(case.to_dict())
+    """The stored JSON document: byte for byte ``_ENCODE(case.to_dict())``, written field by
+    field (about twice as fast; a case is written on every change)."""
+    try:
+        return _doc_fields(case)
+    except TypeError:  # e.g. an id or clock kind that is not a string: json knows best
+        return _ENCODE(case.to_dict())
+
+
+def _doc_fields(case: Case) -> str:
+    v: Any
+    head = (case.id, case.service_code, case.department, case.priority, case.state._value_)
+    if "" in head or None in head:
+        out = [key + _str(v) for key, v in zip(_HEAD, head, strict=True) if _keep(v)]
+    else:  # the usual case: all present (a value that is not a string raises TypeError)
+        out = [_HEAD_FMT % tuple(map(_ESC, head))]
+    out.append('"created_at":' + _num(case.created_at.timestamp()))
+    out.append('"updated_at":' + _num(case.updated_at.timestamp()))
+    if case.description or case.channel:
+        for key, v in (('"description":', case.description), ('"channel":', case.channel)):
+            if _keep(v):
+                out.append(key + _str(v))
+    loc = case.location
+    if loc is not None:
+        out.append('"location":' + _ENCODE([loc.address, loc.lat, loc.lon]))
+    if _keep(case.attributes):
+        out.append('"attributes":' + _ENCODE(case.attributes))
+    if _keep(case.tags):
+        out.append('"tags":' + _ENCODE(case.tags))
+    if case.links or case.attachments or case.reporter is not None or case.followers:
+        d = case.to_dict()  # rare and small: the generic path
+        for k in ("links", "attachments", "reporter", "followers"):
+            if k in d:
+                out.append(f'"{k}":' + _ENCODE(d[k]))
+    if case.assignee or case.team or case.master_id:
+        for key, v in (
+            ('"assignee":', case.assignee),
+            ('"team":', case.team),
+            ('"master_id":', case.master_id),
+        ):
+            if _keep(v):
+                out.append(key + _str(v))
+    if _keep(case.duplicate_ids):
+        out.append('"duplicate_ids":' + _ENCODE(case.duplicate_ids))
+    if _keep(case.status_notes):
+        out.append('"status_notes":' + _str(case.status_notes))
+    if case.resolved_at is not None:
+        out.append('"resolved_at":' + _num(case.resolved_at.timestamp()))
+    if case.closed_at is not None:
+        out.append('"closed_at":' + _num(case.closed_at.timestamp()))
+    if case.clocks:
+        clocks = ",".join([_ESC(k) + ":" + _clock_json(c) for k, c in case.clocks.items()])
+        out.append('"clocks":{' + clocks + "}")
+    if case.clock_history:
+        history = ",".join([_clock_json(c) for c in case.clock_history])
+        out.append('"clock_history":[' + history + "]")
+    if _keep(case.unanswered_since):
+        out.append('"unanswered_since":' + _num(case.unanswered_since))
+    return "{" + ",".join(out) + "}"
 
 
 def _tags(case: Case) -> str:
