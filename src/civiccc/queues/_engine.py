@@ -5,8 +5,9 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import attrs
@@ -43,7 +44,12 @@ __all__ = ["Kpis", "QueueEngine", "QueueStats"]
 _S = AgentStatus
 _READY = AgentStatus.READY
 _PAUSED = AgentStatus.PAUSED
+_OFFERED = AgentStatus.OFFERED
+_ON_QUEUE_CALL = AgentStatus.ON_QUEUE_CALL
 _UNREACHABLE = frozenset({AgentStatus.LOGGED_OFF, AgentStatus.PAUSED})
+
+#: the shared empty mapping of a call's exclusions and required skills (never written)
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 # call states
 WAITING = "waiting"
@@ -67,6 +73,7 @@ class _Agent:
         "id",
         "idle_since",
         "misses",
+        "mships",
         "presence",
         "ready_since",
         "reason",
@@ -100,6 +107,8 @@ class _Agent:
         by_kind = {c.kind: c.number for c in spec.contacts}
         self.contacts: tuple[str, ...] = tuple(by_kind[k] for k in spec.ring if k in by_kind)
         self.ring_timeout: float | None = spec.ring_timeout
+        # (queue, membership) in the order of the engine's agent -> queues index
+        self.mships: list[tuple[_Queue, _Membership]] = []
 
 
 class _Membership:
@@ -148,7 +157,7 @@ class _Call:
         self.seq = seq
         self.state = WAITING
         self.offered: list[str] = []
-        self.excluded: dict[str, float] = {}
+        self.excluded: Mapping[str, float] = _NOTHING  # copied on write (_exclude)
         self.agent: str | None = None
         self.answered_at: float | None = None
         self.history: list[Any] = [("queued", now, queue)]
@@ -159,7 +168,7 @@ class _Call:
         self.timeout_due = False
         self.transfers = 0
         self.consult: str | None = None
-        self.skills: dict[str, int] = {}
+        self.skills: Mapping[str, int] = _NOTHING
         self.caller = caller
 
 
@@ -180,6 +189,7 @@ class _Queue:
         "records",
         "roster_pos",
         "rr_last",
+        "simple",
         "spec",
         "waiting",
     )
@@ -195,7 +205,7 @@ class _Queue:
         self.n_reachable = 0
         self.aht = spec.default_handle_time
         self.counters: dict[str, int] = {}
-        self.records: list[list[Any]] = []
+        self.records: list[tuple[Any, ...]] = []
         self.gap_start: float | None = None
         self.gaps: list[list[float]] = []
         self.roster_pos = 0
@@ -203,6 +213,14 @@ class _Queue:
         self.by_ready = spec.idle_basis is IdleBasis.READY_SINCE
         # longest idle with no per-call gating: the agent-side fast path applies
         self.plain = self.fast and not spec.level_waits and not spec.presence_routing
+        # plain, and a new call can only be refused or held back by the agent heap
+        self.simple = (
+            self.plain
+            and spec.calendar is None
+            and spec.max_waiting is None
+            and spec.no_agents is None
+            and spec.callback is None
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -305,6 +323,15 @@ class QueueEngine:
         for qid, q in self._queues.items():
             for a in q.members:
                 self._agent_queues[a].append(qid)
+        self._any_coverage = any(q.spec.coverage is not None for q in self._queues.values())
+        for ag in self._agents.values():
+            self._link(ag)
+
+    def _link(self, ag: _Agent) -> None:
+        """Rebuild ``ag.mships`` from the agent -> queues index (after membership changes)."""
+        queues = self._queues
+        aid = ag.id
+        ag.mships = [(queues[qid], queues[qid].members[aid]) for qid in self._agent_queues[aid]]
 
     # ------------------------------------------------------------------ time and timers
     def _clock_ts(self) -> float:
@@ -449,11 +476,10 @@ class QueueEngine:
         ag.status = new
         ag.reason = reason if new is _PAUSED else None
         if (old in _UNREACHABLE) is not (new in _UNREACHABLE):
-            is_ = new not in _UNREACHABLE
-            for qid in self._agent_queues[ag.id]:
-                q = self._queues[qid]
-                if q.members[ag.id].active:
-                    self._reach(q, 1 if is_ else -1)
+            delta = -1 if new in _UNREACHABLE else 1
+            for q, m in ag.mships:
+                if m.active:
+                    self._reach(q, delta)
         if new is _READY:
             ag.token += 1
             ag.ready_since = now
@@ -461,11 +487,17 @@ class QueueEngine:
                 self._index_agent(ag)
         elif old is _READY:
             ag.token += 1
+        if self.bus is not None:
+            self._status_changed(ag, old, new, reason)
+
+    def _status_changed(
+        self, ag: _Agent, old: AgentStatus, new: AgentStatus, reason: str | None
+    ) -> None:
         bus = self.bus
         if bus is not None and bus.has_subscribers(AgentStatusChanged):
             bus.publish(
                 AgentStatusChanged(
-                    at=_dt_of(now), agent=ag.id, old=str(old), new=str(new), reason=reason
+                    at=_dt_of(self._now), agent=ag.id, old=str(old), new=str(new), reason=reason
                 )
             )
 
@@ -474,14 +506,10 @@ class QueueEngine:
         tok = ag.token
         aid = ag.id
         seq = ag.seq
-        queues = self._queues
-        for qid in self._agent_queues[aid]:
-            q = queues[qid]
-            if q.fast:
-                m = q.members[aid]
-                if m.active:
-                    k = ag.ready_since if q.by_ready else key
-                    heapq.heappush(q.idle_heap, (m.level, k, seq, tok, aid))
+        push = heapq.heappush
+        for q, m in ag.mships:
+            if q.fast and m.active:
+                push(q.idle_heap, (m.level, ag.ready_since if q.by_ready else key, seq, tok, aid))
 
     def _reach(self, q: _Queue, delta: int) -> None:
         before = q.n_reachable
@@ -667,25 +695,22 @@ class QueueEngine:
     def _agent_freed(self, ag: _Agent, *, indexed: bool = True) -> None:
         if ag.status is not _READY:
             return
-        aid = ag.id
-        queues = self._queues
         calls = self._calls
-        now = self._now
         best: tuple[int, float, int, str] | None = None
         best_q: _Queue | None = None
-        simple = ag.blocked_until <= now
-        slow: list[tuple[tuple[int, float, int, str], _Queue]] = []
-        for qid in self._agent_queues[aid]:
-            q = queues[qid]
-            if not q.n_waiting or not q.members[aid].active:
+        simple = ag.blocked_until <= self._now
+        slow: list[tuple[tuple[int, float, int, str], _Queue]] | None = None
+        for q, m in ag.mships:
+            if not q.n_waiting or not m.active:
                 continue
-            # the head waiting call (lazy invalidation of finished/moved entries)
+            # the head waiting call (lazy invalidation of finished/moved entries; a call's
+            # seq changes whenever it enters a queue, so a matching seq means this queue)
             w = q.waiting
             h = None
             while w:
                 h = w[0]
                 c = calls.get(h[3])
-                if c is not None and c.state == WAITING and c.queue == qid and c.seq == h[2]:
+                if c is not None and c.seq == h[2] and c.state == WAITING:
                     break
                 heapq.heappop(w)
                 h = None
@@ -694,6 +719,8 @@ class QueueEngine:
             if simple and q.plain and not c.excluded and not c.skills:  # type: ignore[union-attr]
                 if best is None or h < best:
                     best, best_q = h, q
+            elif slow is None:
+                slow = [(h, q)]
             else:
                 slow.append((h, q))
         if (slow or best is None) and not indexed:
@@ -716,7 +743,7 @@ class QueueEngine:
         c = calls[best[3]]
         c.state = OFFERING
         c.gen += 1
-        self._offer(best_q, c, [ag])
+        self._offer1(best_q, c, ag)
 
     # ------------------------------------------------------------------ team rules
     def _require(self, actor: str, queue: str, roles: tuple[Role, ...], what: str) -> _Queue:
@@ -786,12 +813,14 @@ class QueueEngine:
         q.members[ag.id] = _Membership(level, roles, False, temporary)
         q.order.append(ag.id)
         self._agent_queues[ag.id].append(q.spec.id)
+        self._link(ag)
 
     def _remove_membership(self, q: _Queue, ag: _Agent) -> None:
         self._set_active(q, ag, False)
         del q.members[ag.id]
         q.order.remove(ag.id)
         self._agent_queues[ag.id].remove(q.spec.id)
+        self._link(ag)
 
     def hand_over(self, agent: str, queue: str, to: str, until: datetime | float) -> str:
         """Offer ``agent``'s availability on ``queue`` to ``to`` until ``until``; returns its id."""
@@ -890,11 +919,21 @@ class QueueEngine:
         skills: Mapping[str, int] | None = None,
     ) -> str:
         """A call enters ``queue``; returns its id. Priority 1 (very high) .. 5, 3 = normal."""
-        now = self._sync()
+        # self._sync() inlined (hot path)
+        stamp = self._stamp
+        now: float = stamp() if stamp is not None else self._clock_ts()
+        if now < self._now:
+            now = self._now
+        timers = self._timers
+        if timers and timers[0][0] <= now:
+            self._fire(now)
+        self._now = now
         q = self._queues.get(queue)
         if q is None:
             raise NotFoundError(f"unknown queue {queue!r}")
-        if isinstance(priority, bool) or not isinstance(priority, int):
+        if priority.__class__ is not int and (
+            isinstance(priority, bool) or not isinstance(priority, int)
+        ):
             raise ConfigError("priority must be an integer", path="priority", value=priority)
         if skills is not None:
             if not isinstance(skills, Mapping):
@@ -903,16 +942,39 @@ class QueueEngine:
                 if isinstance(lv, bool) or not isinstance(lv, int):
                     msg = "a required skill level is an integer"
                     raise ConfigError(msg, path=f"skills.{sk}", value=lv)
+        calls = self._calls
         if call is None:
             self._call_no += 1
             call = f"c{self._call_no}"
-        elif call in self._calls:
+        elif call in calls:
             raise ConfigError(f"call {call!r} is already in the engine", path="call", value=call)
         self._seq += 1
         c = _Call(call, queue, priority, now, self._seq, caller)
+        calls[call] = c
         if skills:
             c.skills = dict(skills)
-        self._calls[call] = c
+        elif q.simple and (self.bus is None or not self.bus.has_subscribers(CallQueued)):
+            # _enter(q, c, new=True) for a queue with nothing to check on entry
+            counters = q.counters
+            counters["offered"] = counters.get("offered", 0) + 1
+            spec = q.spec
+            if not q.n_waiting and q.idle_heap:
+                ag = self._pick_plain(q, now)
+                if ag is not None:
+                    if spec.max_wait is not None:
+                        self._timer(now + spec.max_wait, "max_wait", call, spec.id)
+                    c.state = OFFERING
+                    c.gen += 1
+                    self._offer1(q, c, ag)
+                    return call
+            # _wait(q, c, new=True): no tiers, skills, callback or subscribers here
+            q.n_waiting += 1
+            heapq.heappush(q.waiting, (priority, now, c.seq, call))
+            if spec.max_wait is not None:
+                self._timer(now + spec.max_wait, "max_wait", call, spec.id)
+            if q.idle_heap:
+                self._dispatch(q, None)
+            return call
         self._enter(q, c, new=True)
         return call
 
@@ -939,14 +1001,20 @@ class QueueEngine:
             and (self.bus is None or not self.bus.has_subscribers(CallQueued))
         ):
             # nobody waits ahead: offer straight from the agent heap, skipping the call heap
-            chosen = self._pick_fast(q, c, now)
-            if chosen:
+            ag = self._pick_plain(q, now)
+            if ag is not None:
                 if spec.max_wait is not None:
                     self._timer(c.entered + spec.max_wait, "max_wait", c.id, spec.id)
                 c.state = OFFERING
                 c.gen += 1
-                self._offer(q, c, chosen)
+                self._offer1(q, c, ag)
                 return
+        self._wait(q, c, new=new)
+
+    def _wait(self, q: _Queue, c: _Call, *, new: bool) -> None:
+        """The call waits in ``q`` (timers, callback offer, event), then a dispatch round."""
+        spec = q.spec
+        now = self._now
         c.state = WAITING
         q.n_waiting += 1
         heapq.heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))
@@ -1005,7 +1073,15 @@ class QueueEngine:
 
     def answer(self, call: str, agent: str) -> None:
         """``agent`` accepts the offered ``call`` (first answer wins with ring all)."""
-        now = self._sync()
+        # self._sync() inlined (hot path)
+        stamp = self._stamp
+        now: float = stamp() if stamp is not None else self._clock_ts()
+        if now < self._now:
+            now = self._now
+        timers = self._timers
+        if timers and timers[0][0] <= now:
+            self._fire(now)
+        self._now = now
         c = self._calls.get(call)
         if c is None:
             c = self._call(call)
@@ -1015,7 +1091,17 @@ class QueueEngine:
         offered = c.offered
         if c.state != OFFERING or agent not in offered:
             raise InvalidTransition("call", c.state, "answer", call)
-        self._set(ag, "answer")
+        if ag.status is _OFFERED:
+            # _set(ag, "answer") inlined: offered -> on queue call (reachable, not ready)
+            time_in = ag.time_in
+            time_in[_OFFERED] = time_in.get(_OFFERED, 0.0) + (now - ag.since)
+            ag.since = now
+            ag.status = _ON_QUEUE_CALL
+            ag.reason = None
+            if self.bus is not None:
+                self._status_changed(ag, _OFFERED, _ON_QUEUE_CALL, None)
+        else:
+            self._set(ag, "answer")  # raises InvalidTransition
         ag.misses = 0
         ag.call = call
         qid = c.queue
@@ -1048,7 +1134,8 @@ class QueueEngine:
                 present=q.spec.number,
                 data=c.callback,
             )
-        self._release_consult(c)
+        if c.consult is not None:
+            self._release_consult(c)
 
     def _release_consult(self, c: _Call) -> None:
         """A consulted transfer is complete (or failed): the consulting agent leaves the call."""
@@ -1068,7 +1155,7 @@ class QueueEngine:
         if c.state != OFFERING or agent not in c.offered:
             raise InvalidTransition("call", c.state, "reject", call)
         delay = self._queues[c.queue].spec.reject_delay
-        c.excluded[agent] = self._now + delay
+        _exclude(c, agent, self._now + delay)
         if delay > 0:
             self._timer(self._now + delay, "recheck", c.id, c.queue)
         self._release_offer(c, ag, "reject")
@@ -1085,7 +1172,7 @@ class QueueEngine:
             ag.blocked_until = self._now + spec.no_answer_delay
             self._timer(ag.blocked_until, "unblock", ag.id)
         if spec.strategy is not Strategy.RING_ALL and spec.reject_delay > 0:
-            c.excluded[agent] = self._now + spec.reject_delay
+            _exclude(c, agent, self._now + spec.reject_delay)
             self._timer(self._now + spec.reject_delay, "recheck", c.id, c.queue)
         self._release_offer(c, ag, "no_answer")
 
@@ -1112,7 +1199,7 @@ class QueueEngine:
             self._timer(ag.blocked_until, "unblock", ag.id)
         if spec.strategy is not Strategy.RING_ALL and spec.reject_delay > 0:
             # the same call is not offered to the same agent again at once
-            c.excluded[ag.id] = self._now + spec.reject_delay
+            _exclude(c, ag.id, self._now + spec.reject_delay)
             self._timer(self._now + spec.reject_delay, "recheck", c.id, c.queue)
         self._release_offer(c, ag, "no_answer", stop=False)
 
@@ -1139,34 +1226,90 @@ class QueueEngine:
 
     def end(self, call: str) -> None:
         """The call ends: a connected call finishes (agent to wrap-up), a waiting one abandons."""
-        self._sync()
-        c = self._call(call)
+        # self._sync() inlined (hot path)
+        stamp = self._stamp
+        now: float = stamp() if stamp is not None else self._clock_ts()
+        if now < self._now:
+            now = self._now
+        timers = self._timers
+        if timers and timers[0][0] <= now:
+            self._fire(now)
+        self._now = now
+        calls = self._calls
+        c = calls.get(call)
+        if c is None:
+            c = self._call(call)
         if c.state == CONNECTED:
             ag = self._agents[c.agent] if c.agent else None
-            q = self._queues[c.queue]
-            talk = self._now - (c.answered_at or self._now)
-            self._record(q, c, "answered", talk=talk)
-            del self._calls[call]
+            qid = c.queue
+            q = self._queues[qid]
+            answered_at = c.answered_at
+            talk = now - (answered_at or now)
+            # self._record(q, c, "answered", talk=talk) inlined
+            handle = talk + q.spec.wrap_up
+            q.records.append(
+                (
+                    c.entered,
+                    "answered",
+                    (answered_at if answered_at is not None else now) - c.entered,
+                    handle,
+                    call,
+                    False,
+                    c.callback is not None,
+                )
+            )
+            q.aht = 0.9 * q.aht + 0.1 * handle
+            del calls[call]
             c.state = _DONE
-            if ag is not None and ag.status == _S.ON_QUEUE_CALL:
-                ag.talk[q.spec.id] = ag.talk.get(q.spec.id, 0.0) + talk
-                self._agent_call_end(ag, q)
+            if ag is not None and ag.status is _ON_QUEUE_CALL:
+                talks = ag.talk
+                talks[qid] = talks.get(qid, 0.0) + talk
+                if q.spec.wrap_up > 0:
+                    self._agent_call_end(ag, q)
+                    return
+                # self._agent_call_end(ag, q) inlined: on queue call -> ready, no wrap-up
+                ag.idle_since = now
+                ag.call = None
+                time_in = ag.time_in
+                time_in[_ON_QUEUE_CALL] = time_in.get(_ON_QUEUE_CALL, 0.0) + (now - ag.since)
+                ag.since = now
+                ag.status = _READY
+                ag.reason = None
+                ag.token += 1
+                ag.ready_since = now
+                if self.bus is not None:
+                    self._status_changed(ag, _ON_QUEUE_CALL, _READY, None)
+                # indexed only if the agent does not take a waiting call at once
+                self._agent_freed(ag, indexed=False)
             return
         if c.callback is not None:
             raise InvalidTransition("call", "callback", "abandon", call)
         self._abandon(c)
 
     def _agent_call_end(self, ag: _Agent, q: _Queue | None) -> None:
-        ag.idle_since = self._now
+        now = self._now
+        ag.idle_since = now
         ag.call = None
         wrap = q.spec.wrap_up if q is not None else 0.0
         if wrap > 0:
             self._set(ag, "end_call")
-            self._timer(self._now + wrap, "wrap", ag.id, "", ag.token)
+            self._timer(now + wrap, "wrap", ag.id, "", ag.token)
+            return
+        if ag.status is _ON_QUEUE_CALL:
+            # _set(ag, "end_call_no_wrap", index=False) inlined: on queue call -> ready
+            time_in = ag.time_in
+            time_in[_ON_QUEUE_CALL] = time_in.get(_ON_QUEUE_CALL, 0.0) + (now - ag.since)
+            ag.since = now
+            ag.status = _READY
+            ag.reason = None
+            ag.token += 1
+            ag.ready_since = now
+            if self.bus is not None:
+                self._status_changed(ag, _ON_QUEUE_CALL, _READY, None)
         else:
-            # indexed only if the agent does not take a waiting call at once
-            self._set(ag, "end_call_no_wrap", index=False)
-            self._agent_freed(ag, indexed=False)
+            self._set(ag, "end_call_no_wrap", index=False)  # raises InvalidTransition
+        # indexed only if the agent does not take a waiting call at once
+        self._agent_freed(ag, indexed=False)
 
     def abandon(self, call: str) -> None:
         """The caller hangs up before being connected."""
@@ -1243,7 +1386,7 @@ class QueueEngine:
         c.queue = target
         c.entered = self._now
         c.offered = []
-        c.excluded = {}
+        c.excluded = _NOTHING
         c.agent = None
         c.answered_at = None
         c.timeout_due = False
@@ -1445,6 +1588,36 @@ class QueueEngine:
         for h in skipped:
             heapq.heappush(w, h)
 
+    def _pick_plain(self, q: _Queue, now: float) -> _Agent | None:
+        """``_pick_fast`` for a plain queue and a call with no exclusions or skills."""
+        heap = q.idle_heap
+        agents = self._agents
+        members = q.members
+        pop = heapq.heappop
+        put_back = None
+        found = None
+        while heap:
+            e = heap[0]
+            ag = agents[e[4]]
+            if ag.token != e[3] or ag.status is not _READY:
+                pop(heap)
+                continue
+            m = members.get(e[4])  # None: a temporary (hand-over) membership has ended
+            if m is None or not m.active:
+                pop(heap)
+                continue
+            if ag.blocked_until <= now:
+                found = ag
+                break
+            if put_back is None:
+                put_back = [pop(heap)]
+            else:
+                put_back.append(pop(heap))
+        if put_back is not None:
+            for e in put_back:
+                heapq.heappush(heap, e)
+        return found
+
     def _pick_fast(self, q: _Queue, c: _Call, now: float) -> list[_Agent]:
         heap = q.idle_heap
         agents = self._agents
@@ -1512,21 +1685,60 @@ class QueueEngine:
         c.last_pos = pick[0]
         return [pick[1]]
 
-    def _offer(self, q: _Queue, c: _Call, chosen: list[_Agent]) -> None:
+    def _offer1(self, q: _Queue, c: _Call, ag: _Agent) -> None:
+        """``_offer(q, c, [ag])``: ring one agent."""
+        now = self._now
+        if ag.status is _READY:
+            # _set(ag, "offer") inlined: ready -> offered (reachable either way)
+            time_in = ag.time_in
+            time_in[_READY] = time_in.get(_READY, 0.0) + (now - ag.since)
+            ag.since = now
+            ag.status = _OFFERED
+            ag.reason = None
+            ag.token += 1
+            if self.bus is not None:
+                self._status_changed(ag, _READY, _OFFERED, None)
+        else:
+            self._set(ag, "offer")  # raises InvalidTransition
+        aid = ag.id
+        cid = c.id
+        spec = q.spec
+        c.offered.append(aid)
+        timeout = ag.ring_timeout
+        if timeout is None:
+            timeout = spec.ring_timeout
+        self._tseq = tseq = self._tseq + 1
+        heapq.heappush(self._timers, (now + timeout, tseq, "ring", cid, aid, c.gen))
+        self._out.append(
+            _new_cmd(Command, ("ring", now, cid, aid, spec.id, ag.contacts, spec.number, None))
+        )
+
+    def _offer(self, q: _Queue, c: _Call, chosen: Sequence[_Agent]) -> None:
         spec = q.spec
         now = self._now
         timers = self._timers
         out = self._out
+        cid = c.id
         for ag in chosen:
-            self._set(ag, "offer")
-            c.offered.append(ag.id)
+            if ag.status is _READY:
+                # _set(ag, "offer") inlined: ready -> offered (reachable either way)
+                time_in = ag.time_in
+                time_in[_READY] = time_in.get(_READY, 0.0) + (now - ag.since)
+                ag.since = now
+                ag.status = _OFFERED
+                ag.reason = None
+                ag.token += 1
+                if self.bus is not None:
+                    self._status_changed(ag, _READY, _OFFERED, None)
+            else:
+                self._set(ag, "offer")  # raises InvalidTransition
+            aid = ag.id
+            c.offered.append(aid)
             timeout = ag.ring_timeout if ag.ring_timeout is not None else spec.ring_timeout
             self._tseq += 1
-            heapq.heappush(timers, (now + timeout, self._tseq, "ring", c.id, ag.id, c.gen))
+            heapq.heappush(timers, (now + timeout, self._tseq, "ring", cid, aid, c.gen))
             out.append(
-                _new_cmd(
-                    Command, ("ring", now, c.id, ag.id, spec.id, ag.contacts, spec.number, None)
-                )
+                _new_cmd(Command, ("ring", now, cid, aid, spec.id, ag.contacts, spec.number, None))
             )
 
     # ------------------------------------------------------------------ figures
@@ -1536,7 +1748,7 @@ class QueueEngine:
         wait = (c.answered_at if c.answered_at is not None else self._now) - c.entered
         handle = talk + q.spec.wrap_up if outcome == "answered" else 0.0
         q.records.append(
-            [c.entered, outcome, wait, handle, c.id, transferred, c.callback is not None]
+            (c.entered, outcome, wait, handle, c.id, transferred, c.callback is not None)
         )
         if outcome == "answered":
             q.aht = 0.9 * q.aht + 0.1 * handle
@@ -1840,7 +2052,7 @@ class QueueEngine:
             for a in q.members:
                 eng._agent_queues[a].append(qid)
             q.order, q.rr_last, q.aht = list(d["order"]), d["rr_last"], d["aht"]
-            q.counters, q.records = dict(d["counters"]), [list(r) for r in d["records"]]
+            q.counters, q.records = dict(d["counters"]), [tuple(r) for r in d["records"]]
             q.gap_start, q.gaps, q.roster_pos = (
                 d["gap_start"],
                 [list(g) for g in d["gaps"]],
@@ -1851,6 +2063,8 @@ class QueueEngine:
                 for a, m in q.members.items()
                 if m.active and eng._agents[a].status not in (_S.LOGGED_OFF, _S.PAUSED)
             )
+        for ag in eng._agents.values():
+            eng._link(ag)
         for cid, d in data["calls"].items():
             c = _Call(cid, d["queue"], d["priority"], d["arrived"], d["seq"], d["caller"])
             c.entered, c.state, c.offered, c.excluded = (
@@ -1895,6 +2109,13 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # builds a Command from all eight fields without NamedTuple's Python-level __new__
 _new_cmd: Any = tuple.__new__
+
+
+def _exclude(c: _Call, agent: str, until: float) -> None:
+    """Do not offer ``c`` to ``agent`` before ``until`` (copy on write: see ``_NOTHING``)."""
+    excluded = dict(c.excluded)
+    excluded[agent] = until
+    c.excluded = excluded
 
 
 def _dt_of(ts: float) -> datetime:
