@@ -7,7 +7,7 @@ import enum
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import pendulum
@@ -28,8 +28,14 @@ __all__ = ["Calendar", "CalendarState", "DayRules", "StateKind", "load_calendars
 
 _UTC = dt.UTC
 # bound once: the datetime hot paths call these per query
+_datetime = dt.datetime
 _fromtimestamp = dt.datetime.fromtimestamp
 _timedelta = dt.timedelta
+_ZERO = dt.timedelta(0)
+_DAY = dt.timedelta(days=1)
+#: durations (seconds) already converted to timedeltas; SLA durations come from a few policies
+_DURATIONS: dict[dt.timedelta | float, dt.timedelta] = {}
+_DURATIONS_MAX = 4096
 #: years compiled at once when a query leaves the compiled span
 _CHUNK_YEARS = 2
 #: how far forward add_business_time / next_open search for open time before giving up
@@ -217,6 +223,71 @@ class _Table:
     ends: list[float]
     cum: list[float]  # business seconds before interval i
     cum_end: list[float]  # business seconds at the end of interval i
+    utc: _UtcView | None = None  # the same intervals as UTC datetimes, built on first use
+
+
+class _UtcView(NamedTuple):
+    """A table's open intervals as aware UTC datetimes, for queries that arrive in UTC.
+
+    Datetimes sharing a ``tzinfo`` compare and subtract without any offset lookup, so a UTC
+    query is list lookups, comparisons and timedelta arithmetic on C types, exact to the
+    microsecond, with no float conversion in or out. Interval 0 is an empty sentinel at or
+    before ``lo`` and interval ``last`` one at ``datetime.max``, so every instant in ``[lo, hi)``
+    has an interval at or before it and every search stops.
+    """
+
+    lo: dt.datetime  # instants in [lo, hi) are answered from this view
+    hi: dt.datetime
+    lo_ordinal: int  # lo.toordinal()
+    day_first: list[int]  # by UTC day since lo: the last interval starting at or before it
+    next_start: list[dt.datetime]  # starts[i + 1]
+    starts: list[dt.datetime]
+    ends: list[dt.datetime]
+    offsets: list[dt.datetime]  # starts[i] - cum[i]: instant = offsets[i] + business time
+    cum_end: list[dt.timedelta]  # business time at the end of interval i
+    last: int  # the end sentinel's index
+
+
+_MAX_UTC = dt.datetime.max.replace(tzinfo=_UTC)
+#: the view of a table whose instants datetimes cannot hold: no instant falls in it
+_NO_VIEW = _UtcView(_MAX_UTC, _MAX_UTC, 0, [], [], [], [], [], [], 0)
+
+
+def _utc_view(table: _Table) -> _UtcView:
+    """Build (and keep on ``table``) its UTC datetime view."""
+    try:
+        lo = _fromtimestamp(table.lo, _UTC)
+        hi = _fromtimestamp(table.hi, _UTC)
+        # the first interval may start before lo (the table lays out the day before lo too)
+        s0 = _fromtimestamp(min(table.lo, *table.starts[:1]), _UTC)
+        starts, ends, offsets, cum_end = [s0], [s0], [s0], [_ZERO]
+        total = _ZERO
+        for s, e in zip(table.starts, table.ends, strict=True):
+            sd = _fromtimestamp(s, _UTC)
+            ed = _fromtimestamp(e, _UTC)
+            starts.append(sd)
+            ends.append(ed)
+            offsets.append(sd - total)
+            total += ed - sd
+            cum_end.append(total)
+        last = len(starts)
+        starts.append(_MAX_UTC)
+        ends.append(_MAX_UTC)
+        offsets.append(_MAX_UTC)
+        cum_end.append(dt.timedelta.max)
+        lo_ordinal = lo.toordinal()
+        day = dt.datetime(lo.year, lo.month, lo.day, tzinfo=_UTC)
+        day_first = []
+        for _ in range(hi.toordinal() - lo_ordinal + 1):
+            day_first.append(max(bisect_right(starts, day) - 1, 0))
+            day += _DAY
+        view = _UtcView(
+            lo, hi, lo_ordinal, day_first, starts[1:], starts, ends, offsets, cum_end, last
+        )
+    except (OverflowError, ValueError, OSError):  # instants near datetime.min/max
+        view = _NO_VIEW
+    table.utc = plain = tuple(view)  # type: ignore[assignment]  # a plain tuple unpacks faster
+    return plain  # type: ignore[return-value]
 
 
 class Calendar:
@@ -801,49 +872,99 @@ class Calendar:
         intervals (a DST night counts 23 or 25 hours when open all day).
         """
         tz = t.tzinfo
-        if tz is not _UTC and (tz is None or t.utcoffset() is None):
+        if tz is _UTC and t.__class__ is _datetime:
+            # UTC in, UTC out: the table's datetime view, exact timedelta arithmetic (a float
+            # duration is converted once and remembered)
+            if duration.__class__ is _timedelta:
+                d: dt.timedelta | None = duration
+            else:
+                d = _DURATIONS.get(duration)
+                if d is None:
+                    _remember_duration(duration)
+            table = self._tables.get(scope)
+            if d is not None and table is not None:
+                view = table.utc or _utc_view(table)
+                lo, hi, o, day_first, nxt, _, ends, offsets, cum_end, last = view
+                if lo <= t < hi:
+                    i = day_first[t.toordinal() - o]  # the last interval starting at/before t
+                    while nxt[i] <= t:
+                        i += 1
+                    if d > _ZERO:
+                        target = d + (t - offsets[i] if t < ends[i] else cum_end[i])
+                        # SLA durations span a few intervals: step, then bisect
+                        j = i
+                        while cum_end[j] < target:
+                            j += 1
+                            if j - i > 3:
+                                j = bisect_left(cum_end, target, j)
+                                break
+                        if j < last:
+                            return offsets[j] + target
+                    elif not d:  # zero: t when open, else the next opening
+                        if t < ends[i]:
+                            return t
+                        if i + 1 < last:
+                            return nxt[i]
+        elif tz is None or t.utcoffset() is None:
             ensure_aware(t, "t")
         ts = t.timestamp()
         seconds = duration if duration.__class__ is float else _seconds(duration)
-        # hot path inlined (one bisect pair); anything unusual falls back to add_business_seconds
-        table = self._tables.get(scope)
-        if table is not None and table.lo <= ts < table.hi and seconds > 0:
-            starts = table.starts
-            i = bisect_right(starts, ts) - 1
-            if i >= 0:
-                end = table.ends[i]
-                target = seconds + table.cum[i] + (ts if ts < end else end) - starts[i]
+        # epoch seconds (one bisect pair); anything unusual falls back to add_business_seconds
+        ftable = self._tables.get(scope)
+        if ftable is not None and ftable.lo <= ts < ftable.hi and seconds > 0:
+            fstarts = ftable.starts
+            k = bisect_right(fstarts, ts) - 1
+            if k >= 0:
+                end = ftable.ends[k]
+                ftarget = seconds + ftable.cum[k] + (ts if ts < end else end) - fstarts[k]
             else:
-                target = seconds
-            cum_end = table.cum_end
-            j = bisect_left(cum_end, target)
-            if j < len(cum_end):
-                return _fromtimestamp(starts[j] + (target - table.cum[j]), tz)
+                ftarget = seconds
+            fcum_end = ftable.cum_end
+            m = bisect_left(fcum_end, ftarget)
+            if m < len(fcum_end):
+                return _fromtimestamp(fstarts[m] + (ftarget - ftable.cum[m]), tz)
         return _fromtimestamp(self.add_business_seconds(ts, seconds, scope), tz)
 
     def business_time_between(
         self, a: dt.datetime, b: dt.datetime, scope: str | None = None
     ) -> dt.timedelta:
         """Open time in ``[a, b)`` (negative when ``b`` is before ``a``)."""
-        if a.tzinfo is not _UTC and (a.tzinfo is None or a.utcoffset() is None):
-            ensure_aware(a, "a")
-        if b.tzinfo is not _UTC and (b.tzinfo is None or b.utcoffset() is None):
-            ensure_aware(b, "b")
+        if a.tzinfo is _UTC and b.tzinfo is _UTC and a.__class__ is b.__class__ is _datetime:
+            # UTC in: the table's datetime view, exact timedelta arithmetic
+            table = self._tables.get(scope)
+            if table is not None:
+                view = table.utc or _utc_view(table)
+                lo, hi, o, day_first, nxt, _, ends, offsets, cum_end, _ = view
+                if lo <= a < hi and lo <= b < hi:
+                    i = day_first[a.toordinal() - o]
+                    while nxt[i] <= a:
+                        i += 1
+                    j = day_first[b.toordinal() - o]
+                    while nxt[j] <= b:
+                        j += 1
+                    return (b - offsets[j] if b < ends[j] else cum_end[j]) - (
+                        a - offsets[i] if a < ends[i] else cum_end[i]
+                    )
+        else:
+            if a.tzinfo is not _UTC and (a.tzinfo is None or a.utcoffset() is None):
+                ensure_aware(a, "a")
+            if b.tzinfo is not _UTC and (b.tzinfo is None or b.utcoffset() is None):
+                ensure_aware(b, "b")
         sa = a.timestamp()
         sb = b.timestamp()
-        table = self._tables.get(scope)
-        if table is not None and table.lo <= sa <= sb < table.hi:
-            starts, ends, cum = table.starts, table.ends, table.cum
-            i = bisect_right(starts, sa) - 1
-            if i >= 0:
-                end = ends[i]
-                ca = cum[i] + (sa if sa < end else end) - starts[i]
+        ftable = self._tables.get(scope)
+        if ftable is not None and ftable.lo <= sa <= sb < ftable.hi:
+            fstarts, fends, fcum = ftable.starts, ftable.ends, ftable.cum
+            k = bisect_right(fstarts, sa) - 1
+            if k >= 0:
+                end = fends[k]
+                ca = fcum[k] + (sa if sa < end else end) - fstarts[k]
             else:
                 ca = 0.0
-            j = bisect_right(starts, sb) - 1
-            if j >= 0:
-                end = ends[j]
-                cb = cum[j] + (sb if sb < end else end) - starts[j]
+            m = bisect_right(fstarts, sb) - 1
+            if m >= 0:
+                end = fends[m]
+                cb = fcum[m] + (sb if sb < end else end) - fstarts[m]
             else:
                 cb = 0.0
             return _timedelta(0, cb - ca)
@@ -880,6 +1001,16 @@ class Calendar:
             if t is None or t >= end:
                 return out
             out.append((t, self.state_at(t, scope)))
+
+
+def _remember_duration(duration: dt.timedelta | float) -> None:
+    """Keep ``duration`` (seconds, not negative) as a timedelta for the UTC fast path."""
+    try:
+        seconds = _seconds(duration)
+        if seconds >= 0 and len(_DURATIONS) < _DURATIONS_MAX:
+            _DURATIONS[duration] = _timedelta(0, seconds)
+    except (TypeError, ValueError, OverflowError):  # NaN, inf, not a number: the slow path decides
+        pass
 
 
 def _seconds(duration: dt.timedelta | float) -> float:
