@@ -1,20 +1,32 @@
-"""The simulated contact centre: callers, agents and the production engines on one event loop."""
+"""The simulated contact centre: callers, agents and the production engines on one event loop.
+
+Hot-path notes (the engines do the deciding; this module only has to stay out of the way):
+
+* events are plain tuples ``(time, priority, seq, kind, data)`` on one heap, dispatched by an
+  inlined loop (the engine's timers are merged in through ``QueueEngine.next_timer``);
+* time is float epoch seconds on a light clock; datetimes are made only for the routing API;
+* random streams that only one sampler reads are drawn in batches (the same values in the same
+  order as one draw at a time, so a seed gives the same run);
+* a call is a mutable list while it runs and becomes its frozen row when it ends (built slot
+  by slot: the keyword ``__init__`` of a frozen class costs more than the rest of the call).
+"""
 
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 
-from civiccc.clock import VirtualClock
-from civiccc.sim._core import EventLoop, streams
-from civiccc.sim._records import AgentRow, CallRow, CaseRow, Results
+from civiccc.sim._core import streams
+from civiccc.sim._records import CallRow, CaseRow, Results, agent_rows, call_row
 from civiccc.sim._scenario import Dist, Scenario
 
 __all__ = ["simulate"]
@@ -22,8 +34,17 @@ __all__ = ["simulate"]
 _STREAMS = ("arrivals", "callers", "dtmf", "patience", "handle", "retrial", "callbacks", "cases",
             "repeat", "engine")  # fmt: skip
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CHUNK = 256  # draws per batch
+_INF = math.inf
 
-def _sampler(dist: Dist, rng: random.Random) -> Any:
+# call record (a list, mutated while the call runs; see _records.call_rows)
+_ID, _CALLER, _ARRIVED, _QUEUE, _KIND, _OUTCOME, _ANSWERED, _ENDED, _AGENT, _ATTEMPT = range(10)
+_CALLBACK, _CASE, _DIGITS = 10, 11, 12
+
+
+def _sampler(dist: Dist, rng: random.Random) -> Callable[[], float]:
+    """One draw at a time from ``rng`` (for streams that several samplers share)."""
     kind = dist.kind
     if kind == "exponential":
         if math.isinf(dist.mean):
@@ -43,6 +64,46 @@ def _sampler(dist: Dist, rng: random.Random) -> Any:
     return lambda: rng.lognormvariate(mu, sg)
 
 
+def _chunked(make: Callable[[], list[float]]) -> Callable[[], float]:
+    """A draw function serving values made ``_CHUNK`` at a time by ``make``."""
+    return itertools.chain.from_iterable(iter(make, None)).__next__
+
+
+def _batched(dist: Dist, rng: random.Random) -> Callable[[], float]:
+    """Draws from a stream that this sampler alone reads, made in batches.
+
+    The values and their order are exactly those of :func:`_sampler` (``expovariate`` is
+    ``-log(1 - random()) / rate``); draws made ahead and never used change nothing else.
+    """
+    n = range(_CHUNK)
+    if dist.kind == "exponential":
+        if math.isinf(dist.mean):  # no limit (patience): no draws
+            return itertools.repeat(math.inf).__next__
+        rate = 1.0 / dist.mean
+        rnd = rng.random
+        log = math.log
+        return _chunked(lambda: [-log(1.0 - rnd()) / rate for _ in n])
+    if dist.kind == "fixed":  # no draws
+        return itertools.repeat(dist.mean).__next__
+    one = _sampler(dist, rng)
+    return _chunked(lambda: [one() for _ in n])
+
+
+class _SimClock:
+    """The simulation's clock: epoch seconds in a plain slot (the ``Clock`` protocol)."""
+
+    __slots__ = ("t",)
+
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def now(self) -> datetime:
+        return _EPOCH + timedelta(seconds=self.t)
+
+    def timestamp(self) -> float:
+        return self.t
+
+
 class _Sim:
     def __init__(
         self,
@@ -53,18 +114,22 @@ class _Sim:
         record_agents: bool = True,
         store: Any = None,
     ) -> None:
-        from civiccc.queues import QueueEngine, QueuesConfig
+        from civiccc.queues import AgentStatus, QueueEngine, QueuesConfig
 
         self.sc = sc
         self.rng = streams(seed, *_STREAMS)
         self.t0 = sc.start.timestamp()
         self.t_end = sc.end
-        self.clock = VirtualClock(self.t0)
-        self.loop = EventLoop(self.clock)
-        if trace:
-            self.loop.trace = []
+        self.now = self.t0
+        self.clock = _SimClock(self.t0)
+        self.heap: list[tuple[float, int, int, str, Any]] = []
+        self.seq = itertools.count()
+        self.trace: list[tuple[float, str, Any]] | None = [] if trace else None
         self.cfg = QueuesConfig.from_dict(sc.queues)
-        self.agent_rows: list[AgentRow] = []
+        self.queue_ids = frozenset(self.cfg.queues)
+        self._status = AgentStatus
+        self._idle_statuses = (AgentStatus.READY, AgentStatus.PAUSED, AgentStatus.LOGGED_OFF)
+        self.agent_log: list[tuple[str, str, float, float]] = []
         self._since: dict[str, tuple[float, str]] = {}
         bus = None
         if record_agents:
@@ -82,6 +147,9 @@ class _Sim:
             from civiccc.routing import load_flow
 
             self.flow = load_flow(sc.flow)
+        if self.flow is None:
+            assert sc.default_queue is not None
+        self._default = (sc.default_queue or "", "queue", "", 3)
         # nodes that wait for caller input -> the keys that lead somewhere from there
         self._inputs: dict[str, tuple[str, ...]] = {}
         if self.flow is not None:
@@ -91,18 +159,27 @@ class _Sim:
                         k for k in getattr(node, "edges", {}) if len(k) == 1 and k in "0123456789*#"
                     )
                     self._inputs[nid] = keys
-        self.calls: list[CallRow] = []
-        self.live: dict[str, list[Any]] = {}  # engine call id -> mutable record
+        # the callers' key choices per input node: (keys, cumulative weights, total), exactly
+        # what random.choices(keys, weights) computes on each call
+        self._choices: dict[str, tuple[list[str], list[float], float]] = {}
+        for node, weights in sc.dtmf.items():
+            ks = list(weights)
+            cum = list(itertools.accumulate(weights[k] for k in ks))
+            total = cum[-1] + 0.0 if cum else 0.0
+            if 0.0 < total < math.inf:
+                self._choices[node] = (ks, cum, total)
+        self._asked: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.rows: list[CallRow | None] = []  # every call's row, in id order (None: running)
+        self.live: dict[str, list[Any]] = {}  # engine call id -> its record
         self.cases: list[CaseRow] = []
         self.n = 0
-        h = self.loop.handlers
-        h["arrive"] = self._on_arrive
-        h["abandon"] = self._on_abandon
-        h["answer"] = self._on_answer
-        h["end"] = self._on_end
-        h["shift"] = self._on_shift
-        self.loop.external = self.engine.next_timer
-        self.loop.fire_external = self._on_engine_timer
+        self.handlers: dict[str, Callable[[Any], None]] = {
+            "arrive": self._on_arrive,
+            "abandon": self._on_abandon,
+            "answer": self._on_answer,
+            "end": self._on_end,
+            "shift": self._on_shift,
+        }
         self.desk: Any = None
         self._stage: dict[str, int] = {}
         self._sla: dict[str, tuple[float | None, float, bool]] = {}
@@ -115,19 +192,74 @@ class _Sim:
                 calendars=sc.calendars,
                 store=store if store is not None else MemoryStore(),
             )
-            h["case_response"] = self._on_case_response
-            h["case_resolve"] = self._on_case_resolve
-        self.case_response = _sampler(sc.case_first_response, self.rng["cases"])
-        self.case_resolution = _sampler(sc.case_resolution, self.rng["cases"])
-        self.patience = _sampler(sc.patience, self.rng["patience"])
-        self.patience_q = {
-            q: _sampler(d, self.rng["patience"]) for q, d in sc.patience_by_queue.items()
-        }
-        self.handle = _sampler(sc.handle, self.rng["handle"])
-        self.handle_q = {q: _sampler(d, self.rng["handle"]) for q, d in sc.handle_by_queue.items()}
-        self.retrial_delay = _sampler(sc.retrial_delay, self.rng["retrial"])
-        self.repeat_delay = _sampler(sc.repeat_delay, self.rng["repeat"])
-        self._rates = self._rate_table()
+            self.handlers["case_response"] = self._on_case_response
+            self.handlers["case_resolve"] = self._on_case_resolve
+        rng = self.rng
+        self.case_response = _sampler(sc.case_first_response, rng["cases"])
+        self.case_resolution = _sampler(sc.case_resolution, rng["cases"])
+        # a stream read by one sampler only is drawn in batches
+        if sc.patience_by_queue:
+            self.patience = _sampler(sc.patience, rng["patience"])
+        else:
+            self.patience = _batched(sc.patience, rng["patience"])
+        self.patience_q = {q: _sampler(d, rng["patience"]) for q, d in sc.patience_by_queue.items()}
+        if sc.handle_by_queue:
+            self.handle = _sampler(sc.handle, rng["handle"])
+        else:
+            self.handle = _batched(sc.handle, rng["handle"])
+        self.handle_q = {q: _sampler(d, rng["handle"]) for q, d in sc.handle_by_queue.items()}
+        self.retrial_delay = _sampler(sc.retrial_delay, rng["retrial"])
+        self.repeat_delay = _sampler(sc.repeat_delay, rng["repeat"])
+        # arrivals: uniforms in batches (the exponential gaps and the thinning tests both take
+        # one each, in order)
+        arnd = rng["arrivals"].random
+        n = range(_CHUNK)
+        self._u = _chunked(lambda: [arnd() for _ in n])
+        self._edges, self._rates, self._peak = self._rate_table()
+        self._ai = -1  # index of the rate segment of the last arrival time looked at
+        self._callers: dict[int, str] = {}
+
+    # ------------------------------------------------------------------ events
+    def _at(self, at: float, kind: str, data: Any, priority: int = 0) -> None:
+        """Schedule an event at epoch seconds ``at`` (never in the past)."""
+        heapq.heappush(
+            self.heap, (at if at > self.now else self.now, priority, next(self.seq), kind, data)
+        )
+
+    def _loop(self, until: float) -> None:
+        """Run every event (own and the engine's timers) up to and including ``until``."""
+        heap = self.heap
+        pop = heapq.heappop
+        clock = self.clock
+        trace = self.trace
+        next_timer = self.engine.next_timer
+        h = self.handlers
+        on_arrive, on_end, on_abandon = h["arrive"], h["end"], h["abandon"]
+        on_timer = self._on_engine_timer
+        while True:
+            ext = next_timer()
+            if ext is not None and (not heap or ext < heap[0][0]):
+                if ext > until:
+                    break
+                self.now = clock.t = ext
+                on_timer(ext)
+                continue
+            if not heap or heap[0][0] > until:
+                break
+            t, _, _, kind, data = pop(heap)
+            self.now = clock.t = t
+            if trace is not None:
+                trace.append((t, kind, data))
+            if kind == "end":
+                on_end(data)
+            elif kind == "arrive":
+                on_arrive(data)
+            elif kind == "abandon":
+                on_abandon(data)
+            else:
+                h[kind](data)
+        if until > self.now:
+            self.now = clock.t = until
 
     # ------------------------------------------------------------------ arrivals
     def _rate_table(self) -> tuple[list[float], list[float], float]:
@@ -155,24 +287,31 @@ class _Sim:
         r2 = [rates[i] for i in order]
         return e2, r2, max(r2, default=0.0)
 
-    def _rate_at(self, t: float) -> float:
-        edges, rates, _ = self._rates
-        i = bisect.bisect_right(edges, t) - 1
-        return rates[i] if i >= 0 else 0.0
-
     def _next_arrival(self, after: float) -> float:
-        """Non-homogeneous Poisson arrivals by thinning (Lewis-Shedler) against the peak rate."""
-        _, _, peak = self._rates
+        """Non-homogeneous Poisson arrivals by thinning (Lewis-Shedler) against the peak rate.
+
+        The times asked about only grow, so the rate segment is found by walking a cursor
+        forward (the same segment as a bisection)."""
+        peak = self._peak
         if peak <= 0:
-            return math.inf
-        rng = self.rng["arrivals"]
+            return _INF
+        u = self._u
+        log = math.log
+        edges, rates = self._edges, self._rates
+        last = len(edges) - 1
+        end = self.t_end
+        i = self._ai
         t = after
         while True:
-            t += rng.expovariate(peak)
-            if t >= self.t_end:
-                return math.inf
-            r = self._rate_at(t)
-            if r >= peak or rng.random() * peak < r:
+            t += -log(1.0 - u()) / peak  # rng.expovariate(peak)
+            if t >= end:
+                self._ai = i
+                return _INF
+            while i < last and edges[i + 1] <= t:
+                i += 1
+            r = rates[i] if i >= 0 else 0.0
+            if r >= peak or u() * peak < r:
+                self._ai = i
                 return t
 
     # ------------------------------------------------------------------ engine glue
@@ -180,72 +319,109 @@ class _Sim:
         rng = self.rng["callers"]
         if rng.random() < self.sc.anonymous_share:
             return None
-        return f"+1604{5000000 + rng.randrange(self.sc.caller_pool):07d}"
+        # rng.randrange(pool), spelled out (the same draws: getrandbits until below pool)
+        pool = self.sc.caller_pool
+        bits = rng.getrandbits
+        k = pool.bit_length()
+        i = bits(k)
+        while i >= pool:
+            i = bits(k)
+        s = self._callers.get(i)
+        if s is None:
+            s = self._callers[i] = f"+1604{5000000 + i:07d}"
+        return s
 
     def _route(self, caller: str | None, t: float, dtmf: str | None) -> tuple[str, str, str, int]:
         """Route through the production flow; returns (target, kind, digits pressed, priority)."""
         flow = self.flow
         if flow is None:
-            assert self.sc.default_queue is not None
-            return self.sc.default_queue, "queue", "", 3
+            return self._default
         at = datetime.fromtimestamp(t, UTC)
         if dtmf is not None:
             d = flow.route(caller, at, dtmf)
             return d.target, d.kind, dtmf, d.priority or 3
         # The caller answers prompt after prompt: route with the keys pressed so far; the first
         # input node on the path beyond them is where the caller decides next. Same decision as
-        # an interactive Flow.start() session, but on the compiled, memoised hot path.
+        # an interactive Flow.start() session, but on the compiled, memoised hot path: the keys
+        # go as a string (memoised by the flow) while they are single keys; a "" (no input) at
+        # the end is the same as running out of input, one inside needs the sequence form.
         rng = self.rng["dtmf"]
+        rnd = rng.random
+        choices = self._choices
         behaviour = self.sc.dtmf
         inputs = self._inputs
+        asked_of = self._asked
         keys: list[str] = []
+        pressed = ""  # the keys as a string, while every key is a single one
+        plain = True
         route = flow.route
         while True:
-            d = route(caller, at, keys)
-            asked = [n for n in d.path if n in inputs]
+            d = route(caller, at, pressed if plain else keys)
+            path = d.path
+            asked = asked_of.get(path)
+            if asked is None:
+                asked = asked_of[path] = tuple(n for n in path if n in inputs)
             if len(asked) <= len(keys):
                 break
             node = asked[len(keys)]
-            weights = behaviour.get(node)
-            if weights is None:
-                opts = inputs[node] or ("",)
-                key = opts[rng.randrange(len(opts))]
-            else:
+            ch = choices.get(node)
+            if ch is not None:
+                ks, cum, total = ch  # rng.choices(ks, weights)[0], spelled out
+                key = ks[bisect.bisect(cum, rnd() * total, 0, len(ks) - 1)]
+            elif node in behaviour:  # weights that random.choices refuses: let it say so
+                weights = behaviour[node]
                 ks = list(weights)
                 key = rng.choices(ks, [weights[k] for k in ks])[0]
+            else:
+                opts = inputs[node] or ("",)
+                key = opts[rng.randrange(len(opts))]
+            if plain and len(keys) > len(pressed):  # a "" before this key
+                plain = False
             keys.append(key)
+            if plain and len(key) == 1:
+                pressed += key
+            elif key:
+                plain = False
         return d.target, d.kind, "".join(k or "-" for k in keys), d.priority or 3
 
     def _on_arrive(self, data: tuple[str | None, str | None, int, bool]) -> None:
         caller, dtmf, attempt, scheduled = data
-        now = self.loop.now
+        now = self.now
         if scheduled:
             nxt = self._next_arrival(now)
-            if nxt < math.inf:
-                self.loop.schedule(nxt, "arrive", (self._caller(), None, 0, True))
-        target, kind, digits, priority = self._route(caller, now, dtmf)
+            if nxt < _INF:
+                heapq.heappush(
+                    self.heap,
+                    (nxt if nxt > now else now, 0, next(self.seq), "arrive",
+                     (self._caller(), None, 0, True)),
+                )  # fmt: skip
+        if self.flow is None:
+            target, kind, digits, priority = self._default
+        else:
+            target, kind, digits, priority = self._route(caller, now, dtmf)
         self.n += 1
-        # row: [id, caller, arrived, queue/target, kind, outcome, answered_at, ended, agent,
-        #       attempt, callback, case, digits]
         rec: list[Any] = [self.n, caller, now, target, kind, None, None, None, None, attempt,
                           False, False, digits]  # fmt: skip
-        if target in self.cfg.queues:
-            kind = rec[4] = "queue"  # e.g. an on-call transfer modelled as a hotline
+        self.rows.append(None)
+        if target in self.queue_ids:
+            rec[_KIND] = "queue"  # e.g. an on-call transfer modelled as a hotline
         else:
-            rec[5] = kind if kind != "queue" else "unknown_queue"
-            rec[7] = now
+            rec[_OUTCOME] = kind if kind != "queue" else "unknown_queue"
+            rec[_ENDED] = now
             self._close(rec)
             return
         call = self.engine.arrive(target, caller=caller, priority=priority)
-        self.live[call] = rec
+        live = self.live
+        live[call] = rec
         pq = self.patience_q.get(target, self.patience)()  # drawn for every call (stable streams)
         self._commands()
-        if pq < math.inf and rec[6] is None and call in self.live:  # still waiting
-            self.loop.schedule(now + pq, "abandon", call)
+        if pq < _INF and rec[_ANSWERED] is None and call in live:  # still waiting
+            t = now + pq
+            heapq.heappush(self.heap, (t if t > now else now, 0, next(self.seq), "abandon", call))
 
     def _on_abandon(self, call: str) -> None:
         rec = self.live.get(call)
-        if rec is None or rec[6] is not None or rec[10]:
+        if rec is None or rec[_ANSWERED] is not None or rec[_CALLBACK]:
             return
         self.engine.abandon(call)
         self._left(call, "abandoned")
@@ -254,7 +430,7 @@ class _Sim:
     def _on_answer(self, data: tuple[str, str]) -> None:
         call, agent = data
         rec = self.live.get(call)
-        if rec is None or rec[6] is not None:
+        if rec is None or rec[_ANSWERED] is not None:
             return
         try:
             self.engine.answer(call, agent)
@@ -265,8 +441,8 @@ class _Sim:
     def _on_end(self, call: str) -> None:
         self.engine.end(call)
         rec = self.live.pop(call)
-        rec[7] = self.loop.now
-        rec[5] = "answered"
+        rec[_ENDED] = self.now
+        rec[_OUTCOME] = "answered"
         self._close(rec)
         self._commands()
 
@@ -278,107 +454,113 @@ class _Sim:
         rec = self.live.pop(call, None)
         if rec is None:
             return
-        rec[5] = outcome
-        rec[7] = self.loop.now
+        rec[_OUTCOME] = outcome
+        rec[_ENDED] = self.now
         self._close(rec)
         retry = outcome == "abandoned" and self.sc.retrial > 0
         if retry and self.rng["retrial"].random() < self.sc.retrial:
-            t = self.loop.now + self.retrial_delay()
+            t = self.now + self.retrial_delay()
             if t < self.t_end:
-                self.loop.schedule(t, "arrive", (rec[1], None, rec[9] + 1, False))
+                self._at(t, "arrive", (rec[_CALLER], None, rec[_ATTEMPT] + 1, False))
 
     def _commands(self) -> None:
         eng = self.engine
-        out = eng.drain()
-        taken: set[str] = set()
-        while out:
-            for c in out:
-                kind = c.kind
+        drain = eng.drain
+        out = drain()
+        if not out:
+            return
+        live = self.live
+        taken: set[str] | None = None
+        delay = self.sc.answer_delay
+        while True:
+            called = False  # only calls into the engine make new commands
+            for c in out:  # Command tuples: kind, at, call, agent, queue, contacts, present, data
+                kind = c[0]
                 if kind == "ring":
-                    if self.sc.answer_delay > 0:
-                        self.loop.schedule(
-                            self.loop.now + self.sc.answer_delay, "answer", (c.call, c.agent)
-                        )
-                    elif c.call not in taken:  # ring all: the first ringing agent answers
-                        taken.add(c.call)  # type: ignore[arg-type]
-                        eng.answer(c.call, c.agent)  # type: ignore[arg-type]
+                    call = c[2]
+                    if delay > 0:
+                        self._at(self.now + delay, "answer", (call, c[3]))
+                    elif taken is None or call not in taken:  # ring all: the first one answers
+                        if taken is None:
+                            taken = set()
+                        taken.add(call)  # type: ignore[arg-type]
+                        eng.answer(call, c[3])  # type: ignore[arg-type]
+                        called = True
                 elif kind == "connect":
-                    rec = self.live.get(c.call)  # type: ignore[arg-type]
-                    if rec is not None and rec[6] is None:
-                        rec[6] = c.at
-                        rec[8] = c.agent
-                    if rec is not None and not rec[10]:
-                        q = rec[3]
-                        h = self.handle_q.get(q, self.handle)()
-                        self.loop.schedule(self.loop.now + h, "end", c.call)
+                    call = c[2]
+                    rec = live.get(call)  # type: ignore[arg-type]
+                    if rec is not None:
+                        if rec[_ANSWERED] is None:
+                            rec[_ANSWERED] = c[1]
+                            rec[_AGENT] = c[3]
+                        if not rec[_CALLBACK]:
+                            h = self.handle_q.get(rec[_QUEUE], self.handle)()
+                            now = self.now
+                            t = now + h
+                            heapq.heappush(
+                                self.heap, (t if t > now else now, 0, next(self.seq), "end", call)
+                            )
                 elif kind == "dial_callback":
                     reached = self.rng["callbacks"].random() < self.sc.callback_reached
-                    eng.callback_result(c.call, reached=reached)  # type: ignore[arg-type]
+                    eng.callback_result(c[2], reached=reached)  # type: ignore[arg-type]
+                    called = True
                     if reached:
-                        rec = self.live[c.call]  # type: ignore[index]
-                        h = self.handle_q.get(rec[3], self.handle)()
-                        self.loop.schedule(self.loop.now + h, "end", c.call)
+                        rec = live[c[2]]  # type: ignore[index]
+                        h = self.handle_q.get(rec[_QUEUE], self.handle)()
+                        self._at(self.now + h, "end", c[2])
                     else:
-                        self.live[c.call][6] = None  # type: ignore[index]
+                        live[c[2]][_ANSWERED] = None  # type: ignore[index]
                 elif kind == "action":
-                    data = c.data or {}
-                    self._left(c.call, str(data.get("reason", "action")))  # type: ignore[arg-type]
+                    data = c[7] or {}
+                    self._left(c[2], str(data.get("reason", "action")))  # type: ignore[arg-type]
                 elif kind == "offer_callback":
-                    rec = self.live.get(c.call)  # type: ignore[arg-type]
-                    waiting = rec is not None and rec[6] is None and not rec[10]
+                    rec = live.get(c[2])  # type: ignore[arg-type]
+                    waiting = rec is not None and rec[_ANSWERED] is None and not rec[_CALLBACK]
                     if waiting and self.rng["callbacks"].random() < self.sc.callback_acceptance:
                         assert rec is not None
-                        eng.accept_callback(c.call, rec[1] or "anonymous")  # type: ignore[arg-type]
-                        rec[10] = True
-            out = eng.drain()
+                        eng.accept_callback(c[2], rec[_CALLER] or "anonymous")  # type: ignore[arg-type]
+                        rec[_CALLBACK] = True
+                        called = True
+            if not called:
+                return
+            out = drain()
+            if not out:
+                return
 
     def _close(self, rec: list[Any]) -> None:
+        """The call has ended: cases, repeat calls, and its row."""
+        if rec[_OUTCOME] == "answered":
+            self._answered(rec)
+        self.rows[rec[_ID] - 1] = call_row(rec)
+
+    def _answered(self, rec: list[Any]) -> None:
         sc = self.sc
-        case = False
-        if rec[5] == "answered":
-            share = sc.case_share.get(rec[3], 0.0)
-            if share > 0 and self.rng["cases"].random() < share:
-                case = True
-                service = sc.services.get(rec[3], rec[3])
-                ref = None
-                if self.desk is not None:
-                    c = self.desk.create(
-                        service, by="sim-agent", channel="phone", links=[("call", f"call-{rec[0]}")]
-                    )
-                    ref = c.id
-                    self.loop.schedule(rec[7] + self.case_response(), "case_response", ref)
-                    self.loop.schedule(rec[7] + self.case_resolution(), "case_resolve", ref)
-                self.cases.append(
-                    CaseRow(
-                        case=len(self.cases) + 1,
-                        call=rec[0],
-                        service=service,
-                        queue=rec[3],
-                        opened=rec[7],
-                        reference=ref,
-                    )
+        share = sc.case_share.get(rec[_QUEUE], 0.0) if sc.case_share else 0.0
+        if share > 0 and self.rng["cases"].random() < share:
+            rec[_CASE] = True
+            service = sc.services.get(rec[_QUEUE], rec[_QUEUE])
+            ref = None
+            if self.desk is not None:
+                c = self.desk.create(
+                    service, by="sim-agent", channel="phone", links=[("call", f"call-{rec[_ID]}")]
                 )
-            if sc.repeat > 0 and rec[1] is not None and self.rng["repeat"].random() < sc.repeat:
-                t = rec[7] + self.repeat_delay()
-                if t < self.t_end:
-                    self.loop.schedule(t, "arrive", (rec[1], None, 0, False))
-        self.calls.append(
-            CallRow(
-                call=rec[0],
-                caller=rec[1],
-                arrived=rec[2],
-                queue=rec[3],
-                kind=rec[4],
-                outcome=rec[5],
-                answered=rec[6],
-                ended=rec[7],
-                agent=rec[8],
-                attempt=rec[9],
-                callback=rec[10],
-                case=case,
-                digits=rec[12],
+                ref = c.id
+                self._at(rec[_ENDED] + self.case_response(), "case_response", ref)
+                self._at(rec[_ENDED] + self.case_resolution(), "case_resolve", ref)
+            self.cases.append(
+                CaseRow(
+                    case=len(self.cases) + 1,
+                    call=rec[_ID],
+                    service=service,
+                    queue=rec[_QUEUE],
+                    opened=rec[_ENDED],
+                    reference=ref,
+                )
             )
-        )
+        if sc.repeat > 0 and rec[_CALLER] is not None and self.rng["repeat"].random() < sc.repeat:
+            t = rec[_ENDED] + self.repeat_delay()
+            if t < self.t_end:
+                self._at(t, "arrive", (rec[_CALLER], None, 0, False))
 
     # ------------------------------------------------------------------ cases (civiccc.cases)
     def _on_case_response(self, ref: str) -> None:
@@ -400,7 +582,7 @@ class _Sim:
             self._stage[ref] = 2
             if st is not None:
                 due = st.due.timestamp() if st.due is not None else None
-                self._sla[ref] = (due, self.loop.now, bool(st.breached))
+                self._sla[ref] = (due, self.now, bool(st.breached))
 
     def _case_rows(self) -> tuple[CaseRow, ...]:
         if self.desk is None:
@@ -434,39 +616,30 @@ class _Sim:
                 for sh in shifts:
                     if wd not in sh.days:
                         continue
-                    self.loop.schedule(
-                        _local_ts(day, sh.start, self.zone), "shift", (agent, "in"), priority=-1
-                    )
+                    self._at(_local_ts(day, sh.start, self.zone), "shift", (agent, "in"), -1)
                     for b0, b1 in sh.breaks:
-                        self.loop.schedule(
-                            _local_ts(day, b0, self.zone), "shift", (agent, "pause"), priority=-1
-                        )
-                        self.loop.schedule(
-                            _local_ts(day, b1, self.zone), "shift", (agent, "resume"), priority=-1
-                        )
-                    self.loop.schedule(
-                        _local_ts(day, sh.end, self.zone), "shift", (agent, "out"), priority=-1
-                    )
+                        self._at(_local_ts(day, b0, self.zone), "shift", (agent, "pause"), -1)
+                        self._at(_local_ts(day, b1, self.zone), "shift", (agent, "resume"), -1)
+                    self._at(_local_ts(day, sh.end, self.zone), "shift", (agent, "out"), -1)
             day = _next(day)
 
     def _on_shift(self, data: tuple[str, str]) -> None:
-        from civiccc.queues import AgentStatus
-
+        status = self._status
         agent, what = data
         eng = self.engine
         st = eng.status(agent)
-        busy = st not in (AgentStatus.READY, AgentStatus.PAUSED, AgentStatus.LOGGED_OFF)
+        busy = st not in self._idle_statuses
         if busy and what in ("out", "pause"):
             # finish the call first; try again shortly
-            self.loop.schedule(self.loop.now + 15.0, "shift", data, priority=-1)
+            self._at(self.now + 15.0, "shift", data, -1)
             return
-        if what == "in" and st is AgentStatus.LOGGED_OFF:
+        if what == "in" and st is status.LOGGED_OFF:
             eng.login(agent)
-        elif what == "out" and st is not AgentStatus.LOGGED_OFF:
+        elif what == "out" and st is not status.LOGGED_OFF:
             eng.logout(agent)
-        elif what == "pause" and st is AgentStatus.READY:
+        elif what == "pause" and st is status.READY:
             eng.pause(agent, "break")
-        elif what == "resume" and st is AgentStatus.PAUSED:
+        elif what == "resume" and st is status.PAUSED:
             eng.resume(agent)
         self._commands()
 
@@ -474,11 +647,11 @@ class _Sim:
         if self.sc.replay is not None:
             for t, caller, dtmf in self.sc.replay:
                 if self.t0 <= t < self.t_end:
-                    self.loop.schedule(t, "arrive", (caller, dtmf, 0, False))
+                    self._at(t, "arrive", (caller, dtmf, 0, False))
         else:
             first = self._next_arrival(self.t0)
-            if first < math.inf:
-                self.loop.schedule(first, "arrive", (self._caller(), None, 0, True))
+            if first < _INF:
+                self._at(first, "arrive", (self._caller(), None, 0, True))
         self._schedule_shifts()
         if self.desk is not None:
             with self.desk.batch():
@@ -486,47 +659,48 @@ class _Sim:
         else:
             self._run(progress)
         # calls still in the system at the end of the horizon
-        for call, rec in list(self.live.items()):
-            rec[5] = "in_progress" if rec[6] is not None else "waiting"
-            rec[7] = self.t_end
+        for rec in self.live.values():
+            rec[_OUTCOME] = "in_progress" if rec[_ANSWERED] is not None else "waiting"
+            rec[_ENDED] = self.t_end
             self._close(rec)
-            del self.live[call]
+        self.live.clear()
         return Results(
             scenario=self.sc,
             seed=0,
-            calls=tuple(sorted(self.calls, key=lambda r: r.call)),
+            calls=tuple(self.rows),  # type: ignore[arg-type]  # every call has ended by now
             cases=self._case_rows(),
             agents=self._agent_rows(),
-            trace=tuple(self.loop.trace) if self.loop.trace is not None else None,
+            trace=tuple(self.trace) if self.trace is not None else None,
         )
 
     def _run(self, progress: Any) -> None:
         if progress is None:
-            self.loop.run(until=self.t_end)
+            self._loop(self.t_end)
         else:
             step = 3600.0
             t = self.t0
             while t < self.t_end:
                 nt = min(t + step, self.t_end)
-                self.loop.run(until=nt)
+                self._loop(nt)
                 progress(nt - t)
                 t = nt
 
     def _on_status(self, ev: Any) -> None:
-        now = self.loop.now
-        start, status = self._since.get(ev.agent, (self.t0, ev.old))
+        now = self.now
+        agent = ev.agent
+        start, status = self._since.get(agent, (self.t0, ev.old))
         if now > start:
-            self.agent_rows.append(AgentRow(agent=ev.agent, status=status, start=start, end=now))
-        self._since[ev.agent] = (now, ev.new)
+            self.agent_log.append((agent, status, start, now))
+        self._since[agent] = (now, ev.new)
 
-    def _agent_rows(self) -> tuple[AgentRow, ...]:
+    def _agent_rows(self) -> tuple[Any, ...]:
+        log = self.agent_log
         for agent, (start, status) in self._since.items():
             if self.t_end > start:
-                self.agent_rows.append(
-                    AgentRow(agent=agent, status=status, start=start, end=self.t_end)
-                )
+                log.append((agent, status, start, self.t_end))
         self._since.clear()
-        return tuple(sorted(self.agent_rows, key=lambda r: (r.agent, r.start)))
+        log.sort(key=lambda r: (r[0], r[2]))
+        return agent_rows(log)
 
 
 def _local_ts(day: date, seconds: float, zone: ZoneInfo) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -12,7 +12,17 @@ import attrs
 if TYPE_CHECKING:
     from civiccc.sim._scenario import Scenario
 
-__all__ = ["AgentRow", "CallRow", "CaseRow", "Estimate", "Results", "Summary", "kpis"]
+__all__ = [
+    "AgentRow",
+    "CallRow",
+    "CaseRow",
+    "Estimate",
+    "Results",
+    "Summary",
+    "agent_rows",
+    "call_row",
+    "kpis",
+]
 
 _BUSY = ("on_queue_call", "wrap_up")
 _STAFFED = ("on_queue_call", "wrap_up", "ready", "offered")
@@ -70,6 +80,74 @@ class CaseRow:
     sla_due: float | None = None
     resolved: float | None = None
     breached: bool | None = None
+
+
+_CALL_FIELDS = ("call", "caller", "arrived", "queue", "kind", "outcome", "answered", "ended",
+                "agent", "attempt", "callback", "case", "digits")  # fmt: skip
+_AGENT_FIELDS = ("agent", "status", "start", "end")
+
+
+def _slot_setters(cls: type, names: tuple[str, ...]) -> list[Any]:
+    """The slot descriptors' setters of a frozen attrs class, in field order."""
+    fields = attrs.fields(cls)
+    if tuple(f.name for f in fields) != names or any(f.validator or f.converter for f in fields):
+        raise TypeError(f"{cls.__name__} changed: update its fast row builder")  # pragma: no cover
+    return [cls.__dict__[name].__set__ for name in names]
+
+
+def _call_row_builder() -> Callable[[Sequence[Any]], CallRow]:
+    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12 = _slot_setters(CallRow, _CALL_FIELDS)
+    new = object.__new__
+
+    def call_row(r: Sequence[Any]) -> CallRow:
+        """One :class:`CallRow` from a record in field order.
+
+        The same object as ``CallRow(call=..., ...)`` (equal, same hash), set slot by slot: the
+        keyword ``__init__`` of a frozen class costs more than the rest of a simulated call.
+
+        >>> row = call_row([1, None, 0.0, "q", "queue", "answered", 5.0, 60.0, "a", 0, False,
+        ...                 False, ""])
+        >>> row.wait, row == CallRow(call=1, caller=None, arrived=0.0, queue="q", kind="queue",
+        ...     outcome="answered", answered=5.0, ended=60.0, agent="a", attempt=0, callback=False,
+        ...     case=False, digits="")
+        (5.0, True)
+        """
+        o: CallRow = new(CallRow)
+        s0(o, r[0])
+        s1(o, r[1])
+        s2(o, r[2])
+        s3(o, r[3])
+        s4(o, r[4])
+        s5(o, r[5])
+        s6(o, r[6])
+        s7(o, r[7])
+        s8(o, r[8])
+        s9(o, r[9])
+        s10(o, r[10])
+        s11(o, r[11])
+        s12(o, r[12])
+        return o
+
+    return call_row
+
+
+call_row = _call_row_builder()
+
+
+def agent_rows(recs: Iterable[Sequence[Any]]) -> tuple[AgentRow, ...]:
+    """:class:`AgentRow` objects from ``(agent, status, start, end)`` records (as
+    :func:`call_row`)."""
+    new = object.__new__
+    s0, s1, s2, s3 = _slot_setters(AgentRow, _AGENT_FIELDS)
+    out: list[AgentRow] = []
+    for r in recs:
+        o = new(AgentRow)
+        s0(o, r[0])
+        s1(o, r[1])
+        s2(o, r[2])
+        s3(o, r[3])
+        out.append(o)
+    return tuple(out)
 
 
 _KPI_FIELDS = (
