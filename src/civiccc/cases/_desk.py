@@ -177,6 +177,7 @@ class EscalationRule:
 #: Events after which the first response counts as given.
 _RESPONDING = frozenset({"start", "wait_citizen", "wait_third_party", "resolve"})
 _ENDING = frozenset({"cancel", "merge"})
+_NO_STATES: frozenset[CaseState] = frozenset()
 
 
 class CaseDesk:
@@ -241,7 +242,10 @@ class CaseDesk:
     def _now(self, at: dt.datetime | None = None) -> dt.datetime:
         if at is not None:
             return ensure_aware(at, "at").astimezone(_UTC)
-        return ensure_aware(self.clock.now(), "clock.now()").astimezone(_UTC)
+        t = self.clock.now()
+        if t.__class__ is dt.datetime and t.tzinfo is _UTC:
+            return t  # the usual answer of a clock: aware, in UTC already
+        return ensure_aware(t, "clock.now()").astimezone(_UTC)
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -417,7 +421,7 @@ class CaseDesk:
         for kind, clock in list(case.clocks.items()):
             if clock.stop is not None or clock.cancelled:
                 continue
-            pause = svc.pause_in.get(kind, frozenset())
+            pause = svc.pause_in.get(kind, _NO_STATES)
             if new in pause and old not in pause:
                 clock.pauses.append([ts, None])
             elif old in pause and new not in pause and clock.pauses and clock.pauses[-1][1] is None:
@@ -440,7 +444,7 @@ class CaseDesk:
             case.status_notes = note or "Cancelled."
         elif event in ("resolve", "close") and note:
             case.status_notes = note
-        self._audit(case, now, by, event, note, old.value, new.value)
+        self._audit(case, now, by, event, note, old._value_, new._value_)
 
     def _stop(self, case: Case, clock: ClockRecord, ts: float) -> None:
         if clock.pauses and clock.pauses[-1][1] is None:

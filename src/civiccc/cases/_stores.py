@@ -336,6 +336,9 @@ class _SqlStore(abc.ABC):
 
     _p = "?"
     _depth = 0
+    #: audit rows of the open transaction, inserted in one go before it commits (or before
+    #: anything reads the audit table)
+    _audit_buffer: list[tuple[Any, ...]]
 
     @abc.abstractmethod
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
@@ -363,6 +366,11 @@ class _SqlStore(abc.ABC):
     def _insert_audit(self, rows: list[tuple[Any, ...]]) -> None:
         """Append audit rows (each backend batches them its own way)."""
 
+    def _flush_audit(self) -> None:
+        if self._audit_buffer:
+            rows, self._audit_buffer = self._audit_buffer, []
+            self._insert_audit(rows)
+
     def insert(self, case: Case) -> None:
         with self.transaction():
             try:
@@ -386,7 +394,7 @@ class _SqlStore(abc.ABC):
                 if "unique" in str(e).lower() or "duplicate" in str(e).lower():
                     raise ConcurrencyError(f"case {case.id!r} exists already") from e
                 raise
-            self._insert_audit(self._audit_rows(case, 0))
+            self._audit_buffer += self._audit_rows(case, 0)
         case.version, case.saved_audit = 1, len(case.audit)
 
     def save(self, case: Case) -> None:
@@ -397,23 +405,31 @@ class _SqlStore(abc.ABC):
                 self._save(case)
         case.version, case.saved_audit = case.version + 1, len(case.audit)
 
-    def _save(self, case: Case) -> None:
-        cur = self._execute(
-            self._q(
-                "UPDATE cases SET state = ?, department = ?, updated = ?, version = ?,"
-                " doc = ?, tags = ? WHERE id = ? AND version = ?"
-            ),
-            (
-                case.state.value,
-                case.department,
-                case.updated_at.timestamp(),
-                case.version + 1,
-                _doc(case),
-                _tags(case),
-                case.id,
-                case.version,
-            ),
+    _UPDATE = (
+        "UPDATE cases SET state = ?, department = ?, updated = ?, version = ?,"
+        " doc = ?, tags = ? WHERE id = ? AND version = ?"
+    )
+
+    @staticmethod
+    def _row(case: Case) -> tuple[Any, ...]:
+        """The parameters of ``_UPDATE`` for a changed case (its document written now)."""
+        return (
+            case.state._value_,
+            case.department,
+            case.updated_at.timestamp(),
+            case.version + 1,
+            _doc(case),
+            _tags(case),
+            case.id,
+            case.version,
         )
+
+    def _before_read(self) -> None:
+        """Write what the open transaction holds back, so that reads see it."""
+        self._flush_audit()
+
+    def _save(self, case: Case) -> None:
+        cur = self._execute(self._q(self._UPDATE), self._row(case))
         if cur.rowcount != 1:
             row = self._execute(self._q("SELECT version FROM cases WHERE id = ?"), (case.id,))
             found = row.fetchone()
@@ -421,7 +437,7 @@ class _SqlStore(abc.ABC):
                 raise NotFoundError(f"case {case.id!r} not found")
             msg = f"case {case.id!r} changed since read (version {case.version}, now {found[0]})"
             raise ConcurrencyError(msg)
-        self._insert_audit(self._audit_rows(case, case.saved_audit))
+        self._audit_buffer += self._audit_rows(case, case.saved_audit)
 
     def _load(self, rows: list[tuple[Any, ...]]) -> list[Case]:
         if not rows:
@@ -449,6 +465,7 @@ class _SqlStore(abc.ABC):
         return [Case.from_dict(json.loads(r[2]), audits[r[0]], r[1]) for r in rows]
 
     def get(self, case_id: str, *, lock: bool = False) -> Case:
+        self._before_read()
         sql = "SELECT id, version, doc FROM cases WHERE id = ?"
         if lock and self._p != "?":
             sql += " FOR UPDATE"
@@ -466,6 +483,7 @@ class _SqlStore(abc.ABC):
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
     ) -> list[Case]:
+        self._before_read()
         where: list[str] = ["1 = 1"]
         params: list[Any] = []
         if open_only:
@@ -509,6 +527,13 @@ class SqliteStore(_SqlStore):
         except sqlite3.Error as e:
             raise StoreError(f"{self.path}: cannot open: {e}") from e
         self._lock = threading.RLock()
+        self._audit_buffer = []
+        #: case id -> its version in the database, as this connection wrote it; trusted while
+        #: no other connection has committed (``PRAGMA data_version`` unchanged)
+        self._known: dict[str, int] = {}
+        #: case id -> ``_UPDATE`` parameters, written in one ``executemany`` before commit
+        self._pending: dict[str, tuple[Any, ...]] = {}
+        self._data_version: int | None = None
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self._db.execute("PRAGMA busy_timeout=10000")
@@ -542,6 +567,48 @@ class SqliteStore(_SqlStore):
         else:
             self._db.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
+    def insert(self, case: Case) -> None:
+        super().insert(case)
+        self._know(case.id, 1)
+
+    def _know(self, case_id: str, version: int) -> None:
+        if len(self._known) >= 200_000:
+            self._known.clear()
+        self._known[case_id] = version
+
+    def _save(self, case: Case) -> None:
+        """Called inside a write transaction. When this connection wrote the version the case
+        was read at, and no other connection has committed since (checked when the
+        transaction began, whose write lock keeps them out until it ends), the version check
+        cannot fail: the row is kept for one ``executemany`` before commit (several changes
+        of a case in one batch write it once). Otherwise the checked UPDATE runs at once."""
+        if self._known.get(case.id) == case.version:
+            row = self._row(case)  # the document is written now: later edits are not saved
+            old = self._pending.get(case.id)
+            if old is not None:  # keep the version the database holds in the WHERE clause
+                row = (*row[:-1], old[-1])
+            self._pending[case.id] = row
+            self._known[case.id] = case.version + 1
+            self._audit_buffer += self._audit_rows(case, case.saved_audit)
+            return
+        self._flush_rows()
+        self._known.pop(case.id, None)
+        super()._save(case)
+        self._know(case.id, case.version + 1)
+
+    def _flush_rows(self) -> None:
+        if self._pending:
+            rows = list(self._pending.values())
+            self._pending.clear()
+            cur = self._db.executemany(self._UPDATE, rows)
+            if cur.rowcount != len(rows):  # cannot happen under the write lock
+                msg = f"{self.path}: {len(rows) - cur.rowcount} case(s) changed under our lock"
+                raise StoreError(msg)
+
+    def _before_read(self) -> None:
+        self._flush_rows()
+        self._flush_audit()
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         with self._lock:
@@ -555,8 +622,17 @@ class SqliteStore(_SqlStore):
             self._db.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
+                version = self._db.execute("PRAGMA data_version").fetchone()[0]
+                if version != self._data_version:  # another connection committed
+                    self._known.clear()
+                    self._data_version = version
                 yield
+                self._flush_rows()
+                self._flush_audit()
             except BaseException:
+                self._audit_buffer = []
+                self._pending.clear()
+                self._known.clear()
                 self._db.execute("ROLLBACK")
                 raise
             else:
@@ -609,6 +685,7 @@ class PostgresStore(_SqlStore):
         except psycopg.Error as e:
             raise StoreError(f"cannot connect to PostgreSQL: {e}") from e
         self._lock = threading.RLock()
+        self._audit_buffer = []
         with self.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(31100)")
             for sql in _PG_SCHEMA:
@@ -648,6 +725,10 @@ class PostgresStore(_SqlStore):
             try:
                 with self._db.transaction():
                     yield
+                    self._flush_audit()
+            except BaseException:
+                self._audit_buffer = []
+                raise
             finally:
                 self._depth = 0
 
