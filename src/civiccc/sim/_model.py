@@ -218,6 +218,8 @@ class _Sim:
         self._edges, self._rates, self._peak = self._rate_table()
         self._ai = -1  # index of the rate segment of the last arrival time looked at
         self._callers: dict[int, str] = {}
+        # an answered call can have consequences (a case, a repeat call)
+        self._follow_up = bool(sc.case_share) or sc.repeat > 0
 
     # ------------------------------------------------------------------ events
     def _at(self, at: float, kind: str, data: Any, priority: int = 0) -> None:
@@ -443,7 +445,9 @@ class _Sim:
         rec = self.live.pop(call)
         rec[_ENDED] = self.now
         rec[_OUTCOME] = "answered"
-        self._close(rec)
+        if self._follow_up:
+            self._answered(rec)
+        self.rows[rec[_ID] - 1] = call_row(rec)
         self._commands()
 
     def _on_engine_timer(self, t: float) -> None:
@@ -529,11 +533,12 @@ class _Sim:
 
     def _close(self, rec: list[Any]) -> None:
         """The call has ended: cases, repeat calls, and its row."""
-        if rec[_OUTCOME] == "answered":
+        if rec[_OUTCOME] == "answered" and self._follow_up:
             self._answered(rec)
         self.rows[rec[_ID] - 1] = call_row(rec)
 
     def _answered(self, rec: list[Any]) -> None:
+        """An answered call may open a case and make the caller call again."""
         sc = self.sc
         share = sc.case_share.get(rec[_QUEUE], 0.0) if sc.case_share else 0.0
         if share > 0 and self.rng["cases"].random() < share:
