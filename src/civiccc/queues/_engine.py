@@ -5,10 +5,10 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import attrs
 
@@ -41,6 +41,9 @@ from civiccc.queues._status import TRANSITIONS, AgentStatus, Presence
 
 __all__ = ["Kpis", "QueueEngine", "QueueStats"]
 
+_heappush = heapq.heappush
+_heappop = heapq.heappop
+
 _S = AgentStatus
 _READY = AgentStatus.READY
 _PAUSED = AgentStatus.PAUSED
@@ -50,6 +53,9 @@ _UNREACHABLE = frozenset({AgentStatus.LOGGED_OFF, AgentStatus.PAUSED})
 
 #: the shared empty mapping of a call's exclusions and required skills (never written)
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
+#: a call that rings nobody shares this empty sequence; ringing one replaces it by a list (a
+#: tuple, so that an append to it fails loudly instead of changing every call)
+_NO_OFFERS: list[str] = cast("list[str]", ())
 
 # call states
 WAITING = "waiting"
@@ -156,7 +162,7 @@ class _Call:
         self.entered = now
         self.seq = seq
         self.state = WAITING
-        self.offered: list[str] = []
+        self.offered: list[str] = _NO_OFFERS
         self.excluded: Mapping[str, float] = _NOTHING  # copied on write (_exclude)
         self.agent: str | None = None
         self.answered_at: float | None = None
@@ -295,6 +301,10 @@ class QueueEngine:
         self.calendars = dict(calendars or {})
         self.rng = rng if rng is not None else random.Random(0)
         self._stamp = getattr(clock, "timestamp", None)
+        # "now" as epoch seconds: the clock's own timestamp() when it has one (VirtualClock)
+        self._clock_now: Callable[[], float] = (
+            self._stamp if self._stamp is not None else self._clock_ts
+        )
         self._seq = 0
         self._tseq = 0
         self._call_no = 0
@@ -356,7 +366,7 @@ class QueueEngine:
         """
         timers = self._timers
         while timers and not self._timer_live(timers[0]):
-            heapq.heappop(timers)
+            _heappop(timers)
         return timers[0][0] if timers else None
 
     def advance(self, now: datetime | float | None = None) -> int:
@@ -368,7 +378,7 @@ class QueueEngine:
 
     def _timer(self, when: float, kind: str, a: str, b: str = "", token: int = 0) -> None:
         self._tseq += 1
-        heapq.heappush(self._timers, (when, self._tseq, kind, a, b, token))
+        _heappush(self._timers, (when, self._tseq, kind, a, b, token))
 
     def _timer_live(self, t: tuple[float, int, str, str, str, int]) -> bool:
         _, _, kind, a, b, token = t
@@ -391,7 +401,7 @@ class QueueEngine:
         n = 0
         timers = self._timers
         while timers and timers[0][0] <= now:
-            entry = heapq.heappop(timers)
+            entry = _heappop(timers)
             if not self._timer_live(entry):
                 continue
             when, _, kind, a, b, _token = entry
@@ -506,7 +516,7 @@ class QueueEngine:
         tok = ag.token
         aid = ag.id
         seq = ag.seq
-        push = heapq.heappush
+        push = _heappush
         for q, m in ag.mships:
             if q.fast and m.active:
                 push(q.idle_heap, (m.level, ag.ready_since if q.by_ready else key, seq, tok, aid))
@@ -598,7 +608,8 @@ class QueueEngine:
         ag = self._agent(agent)
         if (ag.status, "logout") not in TRANSITIONS:
             raise InvalidTransition("agent", str(ag.status), "logout", agent)
-        self._check_coverage(ag, self._agent_queues[agent], by, "logout")
+        if self._any_coverage:
+            self._check_coverage(ag, self._agent_queues[agent], by, "logout")
         self._set(ag, "logout")
         if by is not None or via != "app":
             self._audit(by or agent, "logout", agent, via)
@@ -609,7 +620,8 @@ class QueueEngine:
         ag = self._agent(agent)
         if (ag.status, "pause") not in TRANSITIONS:
             raise InvalidTransition("agent", str(ag.status), "pause", agent)
-        self._check_coverage(ag, self._agent_queues[agent], by, "pause")
+        if self._any_coverage:
+            self._check_coverage(ag, self._agent_queues[agent], by, "pause")
         self._set(ag, "pause", reason)
 
     def resume(self, agent: str) -> None:
@@ -698,6 +710,7 @@ class QueueEngine:
         calls = self._calls
         best: tuple[int, float, int, str] | None = None
         best_q: _Queue | None = None
+        best_c: _Call | None = None
         simple = ag.blocked_until <= self._now
         slow: list[tuple[tuple[int, float, int, str], _Queue]] | None = None
         for q, m in ag.mships:
@@ -712,13 +725,13 @@ class QueueEngine:
                 c = calls.get(h[3])
                 if c is not None and c.seq == h[2] and c.state == WAITING:
                     break
-                heapq.heappop(w)
+                _heappop(w)
                 h = None
             if h is None:
                 continue
             if simple and q.plain and not c.excluded and not c.skills:  # type: ignore[union-attr]
                 if best is None or h < best:
-                    best, best_q = h, q
+                    best, best_q, best_c = h, q, c
             elif slow is None:
                 slow = [(h, q)]
             else:
@@ -734,16 +747,15 @@ class QueueEngine:
                     break
                 self._dispatch(q, None)
             return
-        if best is None or best_q is None:
+        if best_q is None or best_c is None:
             return
         # fast path: with no gating, a waiting call means no other eligible agent is ready in
         # that queue, so the freed agent takes the best head call of its queues
-        heapq.heappop(best_q.waiting)
+        _heappop(best_q.waiting)
         best_q.n_waiting -= 1
-        c = calls[best[3]]
-        c.state = OFFERING
-        c.gen += 1
-        self._offer1(best_q, c, ag)
+        best_c.state = OFFERING
+        best_c.gen += 1
+        self._offer1(best_q, best_c, ag)
 
     # ------------------------------------------------------------------ team rules
     def _require(self, actor: str, queue: str, roles: tuple[Role, ...], what: str) -> _Queue:
@@ -920,8 +932,7 @@ class QueueEngine:
     ) -> str:
         """A call enters ``queue``; returns its id. Priority 1 (very high) .. 5, 3 = normal."""
         # self._sync() inlined (hot path)
-        stamp = self._stamp
-        now: float = stamp() if stamp is not None else self._clock_ts()
+        now: float = self._clock_now()
         if now < self._now:
             now = self._now
         timers = self._timers
@@ -969,7 +980,7 @@ class QueueEngine:
                     return call
             # _wait(q, c, new=True): no tiers, skills, callback or subscribers here
             q.n_waiting += 1
-            heapq.heappush(q.waiting, (priority, now, c.seq, call))
+            _heappush(q.waiting, (priority, now, c.seq, call))
             if spec.max_wait is not None:
                 self._timer(now + spec.max_wait, "max_wait", call, spec.id)
             if q.idle_heap:
@@ -1017,7 +1028,7 @@ class QueueEngine:
         now = self._now
         c.state = WAITING
         q.n_waiting += 1
-        heapq.heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))
+        _heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))
         if spec.max_wait is not None:
             self._timer(c.entered + spec.max_wait, "max_wait", c.id, spec.id)
         for w in spec.level_waits:
@@ -1060,7 +1071,7 @@ class QueueEngine:
             c = calls.get(h[3])
             if c is not None and c.state == WAITING and c.queue == q.spec.id and c.seq == h[2]:
                 return h
-            heapq.heappop(w)
+            _heappop(w)
         return None
 
     def _waiting_calls(self, q: _Queue) -> list[_Call]:
@@ -1074,20 +1085,21 @@ class QueueEngine:
     def answer(self, call: str, agent: str) -> None:
         """``agent`` accepts the offered ``call`` (first answer wins with ring all)."""
         # self._sync() inlined (hot path)
-        stamp = self._stamp
-        now: float = stamp() if stamp is not None else self._clock_ts()
+        now: float = self._clock_now()
         if now < self._now:
             now = self._now
         timers = self._timers
         if timers and timers[0][0] <= now:
             self._fire(now)
         self._now = now
-        c = self._calls.get(call)
-        if c is None:
-            c = self._call(call)
-        ag = self._agents.get(agent)
-        if ag is None:
-            ag = self._agent(agent)
+        try:
+            c = self._calls[call]
+        except KeyError:
+            c = self._call(call)  # raises NotFoundError
+        try:
+            ag = self._agents[agent]
+        except KeyError:
+            ag = self._agent(agent)  # raises NotFoundError
         offered = c.offered
         if c.state != OFFERING or agent not in offered:
             raise InvalidTransition("call", c.state, "answer", call)
@@ -1106,7 +1118,7 @@ class QueueEngine:
         ag.call = call
         qid = c.queue
         q = self._queues[qid]
-        c.offered = []
+        c.offered = _NO_OFFERS
         if len(offered) > 1:
             for other in offered:
                 if other != agent:
@@ -1221,14 +1233,13 @@ class QueueEngine:
         c.state = WAITING
         c.gen += 1
         q.n_waiting += 1
-        heapq.heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))
+        _heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))
         self._dispatch(q, None)
 
     def end(self, call: str) -> None:
         """The call ends: a connected call finishes (agent to wrap-up), a waiting one abandons."""
         # self._sync() inlined (hot path)
-        stamp = self._stamp
-        now: float = stamp() if stamp is not None else self._clock_ts()
+        now: float = self._clock_now()
         if now < self._now:
             now = self._now
         timers = self._timers
@@ -1236,9 +1247,10 @@ class QueueEngine:
             self._fire(now)
         self._now = now
         calls = self._calls
-        c = calls.get(call)
-        if c is None:
-            c = self._call(call)
+        try:
+            c = calls[call]
+        except KeyError:
+            c = self._call(call)  # raises NotFoundError
         if c.state == CONNECTED:
             ag = self._agents[c.agent] if c.agent else None
             qid = c.queue
@@ -1343,7 +1355,7 @@ class QueueEngine:
                 ag = self._agents[a]
                 self._set(ag, "cancel")
                 self._cmd("stop_ringing", call=c.id, agent=a, queue=q.spec.id)
-            offered, c.offered = c.offered, []
+            offered, c.offered = c.offered, _NO_OFFERS
             for a in offered:
                 self._agent_freed(self._agents[a])
         c.state = _DONE
@@ -1385,7 +1397,7 @@ class QueueEngine:
         c.history.append((why, self._now, target))
         c.queue = target
         c.entered = self._now
-        c.offered = []
+        c.offered = _NO_OFFERS
         c.excluded = _NOTHING
         c.agent = None
         c.answered_at = None
@@ -1522,7 +1534,7 @@ class QueueEngine:
         c.state = WAITING
         c.gen += 1
         q.n_waiting += 1
-        heapq.heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))  # keeps its place
+        _heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))  # keeps its place
         self._dispatch(q, None)
 
     # ------------------------------------------------------------------ dispatch
@@ -1578,22 +1590,22 @@ class QueueEngine:
             if not chosen:
                 if fast and not q.idle_heap:
                     break
-                skipped.append(heapq.heappop(w))
+                skipped.append(_heappop(w))
                 continue
-            heapq.heappop(w)
+            _heappop(w)
             q.n_waiting -= 1
             c.state = OFFERING
             c.gen += 1
             self._offer(q, c, chosen)
         for h in skipped:
-            heapq.heappush(w, h)
+            _heappush(w, h)
 
     def _pick_plain(self, q: _Queue, now: float) -> _Agent | None:
         """``_pick_fast`` for a plain queue and a call with no exclusions or skills."""
         heap = q.idle_heap
         agents = self._agents
         members = q.members
-        pop = heapq.heappop
+        pop = _heappop
         put_back = None
         found = None
         while heap:
@@ -1615,7 +1627,7 @@ class QueueEngine:
                 put_back.append(pop(heap))
         if put_back is not None:
             for e in put_back:
-                heapq.heappush(heap, e)
+                _heappush(heap, e)
         return found
 
     def _pick_fast(self, q: _Queue, c: _Call, now: float) -> list[_Agent]:
@@ -1629,7 +1641,7 @@ class QueueEngine:
             ag = agents[aid]
             m = q.members.get(aid)  # None: a temporary (hand-over) membership has ended
             if ag.token != tok or ag.status != _READY or m is None or not m.active:
-                heapq.heappop(heap)
+                _heappop(heap)
                 continue
             if lvl <= cap and (
                 (
@@ -1642,9 +1654,9 @@ class QueueEngine:
             ):
                 found.append(ag)
                 break
-            put_back.append(heapq.heappop(heap))
+            put_back.append(_heappop(heap))
         for e in put_back:
-            heapq.heappush(heap, e)
+            _heappush(heap, e)
         return found
 
     def _pick(self, q: _Queue, c: _Call, now: float) -> list[_Agent]:
@@ -1703,12 +1715,15 @@ class QueueEngine:
         aid = ag.id
         cid = c.id
         spec = q.spec
-        c.offered.append(aid)
+        if c.offered:
+            c.offered.append(aid)
+        else:
+            c.offered = [aid]
         timeout = ag.ring_timeout
         if timeout is None:
             timeout = spec.ring_timeout
         self._tseq = tseq = self._tseq + 1
-        heapq.heappush(self._timers, (now + timeout, tseq, "ring", cid, aid, c.gen))
+        _heappush(self._timers, (now + timeout, tseq, "ring", cid, aid, c.gen))
         self._out.append(
             _new_cmd(Command, ("ring", now, cid, aid, spec.id, ag.contacts, spec.number, None))
         )
@@ -1733,10 +1748,13 @@ class QueueEngine:
             else:
                 self._set(ag, "offer")  # raises InvalidTransition
             aid = ag.id
-            c.offered.append(aid)
+            if c.offered:
+                c.offered.append(aid)
+            else:
+                c.offered = [aid]
             timeout = ag.ring_timeout if ag.ring_timeout is not None else spec.ring_timeout
             self._tseq += 1
-            heapq.heappush(timers, (now + timeout, self._tseq, "ring", cid, aid, c.gen))
+            _heappush(timers, (now + timeout, self._tseq, "ring", cid, aid, c.gen))
             out.append(
                 _new_cmd(Command, ("ring", now, cid, aid, spec.id, ag.contacts, spec.number, None))
             )
@@ -1788,7 +1806,10 @@ class QueueEngine:
 
     def status(self, agent: str) -> AgentStatus:
         """The agent's current status."""
-        return self._agent(agent).status
+        try:
+            return self._agents[agent].status
+        except KeyError:
+            return self._agent(agent).status  # raises NotFoundError
 
     def agent_info(self, agent: str) -> dict[str, Any]:
         """Status, pause reason, presence, consecutive misses and queues (active or not)."""
@@ -2094,7 +2115,7 @@ class QueueEngine:
             if c.state == WAITING:
                 q = eng._queues[c.queue]
                 q.n_waiting += 1
-                heapq.heappush(q.waiting, (c.priority, c.entered, c.seq, cid))
+                _heappush(q.waiting, (c.priority, c.entered, c.seq, cid))
         for ag in eng._agents.values():
             if ag.status == _READY:
                 eng._index_agent(ag)
