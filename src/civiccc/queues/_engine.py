@@ -939,9 +939,10 @@ class QueueEngine:
         if timers and timers[0][0] <= now:
             self._fire(now)
         self._now = now
-        q = self._queues.get(queue)
-        if q is None:
-            raise NotFoundError(f"unknown queue {queue!r}")
+        try:
+            q = self._queues[queue]
+        except KeyError:
+            raise NotFoundError(f"unknown queue {queue!r}") from None
         if priority.__class__ is not int and (
             isinstance(priority, bool) or not isinstance(priority, int)
         ):
@@ -959,8 +960,8 @@ class QueueEngine:
             call = f"c{self._call_no}"
         elif call in calls:
             raise ConfigError(f"call {call!r} is already in the engine", path="call", value=call)
-        self._seq += 1
-        c = _Call(call, queue, priority, now, self._seq, caller)
+        self._seq = seq = self._seq + 1
+        c = _Call(call, queue, priority, now, seq, caller)
         calls[call] = c
         if skills:
             c.skills = dict(skills)
@@ -980,7 +981,7 @@ class QueueEngine:
                     return call
             # _wait(q, c, new=True): no tiers, skills, callback or subscribers here
             q.n_waiting += 1
-            _heappush(q.waiting, (priority, now, c.seq, call))
+            _heappush(q.waiting, (priority, now, seq, call))
             if spec.max_wait is not None:
                 self._timer(now + spec.max_wait, "max_wait", call, spec.id)
             if q.idle_heap:
