@@ -217,7 +217,13 @@ class _Sim:
         self._u = _chunked(lambda: [arnd() for _ in n])
         self._edges, self._rates, self._peak = self._rate_table()
         self._ai = -1  # index of the rate segment of the last arrival time looked at
+        self._arrivals = (self._peak, self._u, self._edges, self._rates, len(self._edges) - 1,
+                          self.t_end)  # fmt: skip
         self._callers: dict[int, str] = {}
+        crng = rng["callers"]
+        pool = sc.caller_pool
+        self._caller_draw = (crng.random, crng.getrandbits, sc.anonymous_share, pool,
+                             pool.bit_length())  # fmt: skip
         # an answered call can have consequences (a case, a repeat call)
         self._follow_up = bool(sc.case_share) or sc.repeat > 0
 
@@ -294,14 +300,10 @@ class _Sim:
 
         The times asked about only grow, so the rate segment is found by walking a cursor
         forward (the same segment as a bisection)."""
-        peak = self._peak
+        peak, u, edges, rates, last, end = self._arrivals
         if peak <= 0:
             return _INF
-        u = self._u
         log = math.log
-        edges, rates = self._edges, self._rates
-        last = len(edges) - 1
-        end = self.t_end
         i = self._ai
         t = after
         while True:
@@ -318,13 +320,10 @@ class _Sim:
 
     # ------------------------------------------------------------------ engine glue
     def _caller(self) -> str | None:
-        rng = self.rng["callers"]
-        if rng.random() < self.sc.anonymous_share:
+        rnd, bits, anonymous, pool, k = self._caller_draw
+        if rnd() < anonymous:
             return None
         # rng.randrange(pool), spelled out (the same draws: getrandbits until below pool)
-        pool = self.sc.caller_pool
-        bits = rng.getrandbits
-        k = pool.bit_length()
         i = bits(k)
         while i >= pool:
             i = bits(k)
@@ -415,7 +414,9 @@ class _Sim:
         call = self.engine.arrive(target, caller=caller, priority=priority)
         live = self.live
         live[call] = rec
-        pq = self.patience_q.get(target, self.patience)()  # drawn for every call (stable streams)
+        patience_q = self.patience_q
+        # drawn for every call (stable streams)
+        pq = patience_q[target]() if patience_q and target in patience_q else self.patience()
         self._commands()
         if pq < _INF and rec[_ANSWERED] is None and call in live:  # still waiting
             t = now + pq
