@@ -156,3 +156,64 @@ def test_good_numbers_round_into_the_spec(values: dict) -> None:  # type: ignore
     spec = QueuesConfig.from_dict({"queues": {"desk": dict(values)}}).queues["desk"]
     for k, v in values.items():
         assert getattr(spec, k) == v
+
+
+def _to(q: str) -> dict[str, str]:
+    return {"kind": "queue", "target": q}
+
+
+@pytest.mark.parametrize(
+    ("queues", "where"),
+    [
+        ({"a": {"max_waiting": 0, "overflow": _to("a")}}, "queues.a.overflow.target"),
+        ({"a": {"closed": _to("b")}, "b": {"closed": _to("a")}}, "queues.b.closed.target"),
+        (
+            {"a": {"overflow": _to("b")}, "b": {"no_agents": _to("c")}, "c": {"closed": _to("a")}},
+            "queues.c.closed.target",
+        ),
+    ],
+)
+def test_redirect_cycles_are_rejected(queues: dict, where: str) -> None:  # type: ignore[type-arg]
+    """A cycle of immediate actions (closed/overflow/no_agents) would bounce a call forever."""
+    with pytest.raises(ConfigError, match="redirect cycle") as info:
+        QueuesConfig.from_dict({"queues": queues}, file="hotlines.yaml")
+    assert info.value.path == where
+    assert str(info.value).startswith("hotlines.yaml: ")
+
+
+def test_timeout_may_lead_back() -> None:
+    """Timeouts fire later in time: a -> b on timeout and b -> a on timeout is allowed."""
+    cfg = QueuesConfig.from_dict(
+        {"queues": {"a": {"max_wait": 60, "timeout": _to("b")}, "b": {"timeout": _to("a")}}}
+    )
+    assert cfg.queues["a"].timeout.target == "b"
+
+
+_KEYS = ("closed", "overflow", "no_agents", "timeout")
+
+
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from("abcd"), st.sampled_from(_KEYS)),
+        st.sampled_from("abcd"),
+        max_size=8,
+    )
+)
+def test_redirect_graph_accepted_iff_immediate_actions_are_acyclic(edges: dict) -> None:  # type: ignore[type-arg]
+    """Accepted configurations never recurse on arrival: every queue full and closed, nobody in."""
+    import networkx as nx
+
+    queues: dict[str, dict[str, object]] = {q: {"max_waiting": 0} for q in "abcd"}
+    for (src, key), dst in edges.items():
+        queues[src][key] = _to(dst)
+    g = nx.DiGraph()
+    g.add_edges_from((s, d) for (s, k), d in edges.items() if k != "timeout")
+    cyclic = not nx.is_directed_acyclic_graph(g)
+    if cyclic:
+        with pytest.raises(ConfigError, match="redirect cycle"):
+            QueuesConfig.from_dict({"queues": queues})
+        return
+    cfg = QueuesConfig.from_dict({"queues": queues})
+    eng = QueueEngine(cfg, clock=VirtualClock(T0))
+    for q in "abcd":
+        eng.arrive(q, caller="+15550100")  # must terminate, whatever the chain

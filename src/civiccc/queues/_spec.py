@@ -352,6 +352,47 @@ def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
     )
 
 
+#: Actions applied the moment a call enters a queue; a cycle of them would bounce a call forever.
+_IMMEDIATE = ("closed", "overflow", "no_agents")
+
+
+def _check_redirect_cycles(queues: Mapping[str, QueueSpec]) -> None:
+    """Reject a cycle of queues joined by immediate actions (closed, overflow, no agents).
+
+    Those actions run inside ``arrive``/``transfer`` at the same instant, so a cycle whose
+    conditions hold together (two queues closed at night, each sending its calls to the other)
+    would recurse without end. Timeout actions are not part of it: they fire later in time.
+    """
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(qid: str, trail: list[tuple[str, str]]) -> None:
+        state[qid] = 1
+        spec = queues[qid]
+        for key in _IMMEDIATE:
+            act = getattr(spec, key)
+            if act is None or act.kind != "queue" or act.target not in queues:
+                continue
+            trail.append((qid, key))
+            if state.get(act.target) == 1:
+                start = next(i for i, (q, _) in enumerate(trail) if q == act.target)
+                loop = " -> ".join(f"{q} ({k})" for q, k in trail[start:])
+                raise _err(
+                    f"redirect cycle {loop} -> {act.target}: closed/overflow/no_agents actions "
+                    "apply at once on entry, so a call could bounce between these queues forever",
+                    f"queues.{qid}.{key}.target",
+                    node=qid,
+                    value=act.target,
+                )
+            if act.target not in state:
+                visit(act.target, trail)
+            trail.pop()
+        state[qid] = 2
+
+    for qid in sorted(queues):
+        if qid not in state:
+            visit(qid, [])
+
+
 @attrs.frozen(kw_only=True)
 class QueuesConfig:
     """All hotlines and agents of one site, plus phone feature codes."""
@@ -359,6 +400,9 @@ class QueuesConfig:
     agents: Mapping[str, AgentSpec]
     queues: Mapping[str, QueueSpec]
     feature_codes: Mapping[str, str] = attrs.field(factory=lambda: dict(DEFAULT_FEATURE_CODES))
+
+    def __attrs_post_init__(self) -> None:
+        _check_redirect_cycles(self.queues)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], file: str | None = None) -> QueuesConfig:
