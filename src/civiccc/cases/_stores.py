@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -75,59 +75,74 @@ _ESC = json.encoder.encode_basestring_ascii
 _INF = float("inf")
 #: repr of recently written floats (timestamps repeat within and across documents)
 _FLOATS: dict[float, str] = {}
+_F = _FLOATS.get
 
 
-def _str(v: Any) -> str:
-    return _ESC(v) if v.__class__ is str else _ENCODE(v)
+class _Generic(TypeError):
+    """A value the direct writer does not handle: the document takes the generic path."""
 
 
-def _num(v: Any) -> str:
-    """A number (or None) as json writes it."""
-    if v.__class__ is float:
-        r = _FLOATS.get(v)
-        if r is not None:
-            return r
-        if -_INF < v < _INF and v != 0.0:  # never cache 0.0: it equals -0.0
-            if len(_FLOATS) >= 4096:
-                _FLOATS.clear()
-            r = _FLOATS[v] = float.__repr__(v)  # what json writes for a finite float
-            return r
-    return "null" if v is None else _ENCODE(v)
+def _f(v: Any) -> str:
+    """A finite float as json writes it (remembered); anything else -> :class:`_Generic`."""
+    if v.__class__ is not float or not -_INF < v < _INF:
+        raise _Generic
+    r = float.__repr__(v)
+    if v != 0.0:  # never remember 0.0: it equals -0.0
+        if len(_FLOATS) >= 4096:
+            _FLOATS.clear()
+        _FLOATS[v] = r
+    return r
 
 
-def _keep(v: Any) -> bool:
-    """Case.to_dict()'s filter: it leaves out None, "", [] and {}."""
-    return v is not None and v != "" and v != [] and v != {}
-
-
-def _pauses(pauses: list[list[float | None]]) -> str:
+def _clock_parts(clocks: Iterable[ClockRecord]) -> list[str]:
+    """``_ENCODE(c.to_dict())`` of each clock, written directly (same keys, order and bytes).
+    Hot path: no function calls while the floats are remembered."""
+    v: Any
+    w: Any
     out = []
-    for p in pauses:
-        if len(p) == 2:
-            out.append("[" + _num(p[0]) + "," + _num(p[1]) + "]")
-        else:
-            out.append("[" + ",".join(map(_num, p)) + "]")
-    return ",".join(out)
-
-
-def _clock_json(c: ClockRecord) -> str:
-    """``_ENCODE(c.to_dict())``, written directly (same keys, order and bytes)."""
-    s = '{"kind":' + _str(c.kind) + ',"seconds":' + _num(c.seconds) + ',"start":' + _num(c.start)
-    if not c.business:
-        s += ',"business":false'
-    if c.pauses:
-        s += ',"pauses":[' + _pauses(c.pauses) + "]"
-    if c.stop is not None:
-        s += ',"stop":' + _num(c.stop)
-    if c.cancelled:
-        s += ',"cancelled":true'
-    if c.breached_at is not None:
-        s += ',"breached_at":' + _num(c.breached_at)
-    if c.fired:
-        s += ',"fired":[' + ",".join(map(_num, c.fired)) + "]"
-    if c.note:
-        s += ',"note":' + _str(c.note)
-    return s + "}"
+    for c in clocks:
+        v = c.seconds
+        w = c.start
+        s = (
+            '{"kind":'
+            + _ESC(c.kind)
+            + ',"seconds":'
+            + ((v.__class__ is float and _F(v)) or _f(v))
+            + ',"start":'
+            + ((w.__class__ is float and _F(w)) or _f(w))
+        )
+        if not c.business:
+            s += ',"business":false'
+        if c.pauses:
+            s += ',"pauses":['
+            first = True
+            for p in c.pauses:
+                if len(p) != 2:
+                    raise _Generic
+                v, w = p
+                s += (
+                    ("[" if first else ",[")
+                    + ((v.__class__ is float and _F(v)) or _f(v))
+                    + ","
+                    + ("null" if w is None else (w.__class__ is float and _F(w)) or _f(w))
+                    + "]"
+                )
+                first = False
+            s += "]"
+        v = c.stop
+        if v is not None:
+            s += ',"stop":' + ((v.__class__ is float and _F(v)) or _f(v))
+        if c.cancelled:
+            s += ',"cancelled":true'
+        v = c.breached_at
+        if v is not None:
+            s += ',"breached_at":' + ((v.__class__ is float and _F(v)) or _f(v))
+        if c.fired:
+            s += ',"fired":[' + ",".join(map(_f, c.fired)) + "]"
+        if c.note:
+            s += ',"note":' + _ESC(c.note)
+        out.append(s + "}")
+    return out
 
 
 _HEAD = ('"id":', '"service_code":', '"department":', '"priority":', '"state":')
@@ -136,62 +151,83 @@ _HEAD_FMT = ",".join(k + "%s" for k in _HEAD)
 
 def _doc(case: Case) -> str:
     """The stored JSON document: byte for byte ``_ENCODE(case.to_dict())``, written field by
-    field (about twice as fast; a case is written on every change)."""
+    field (about twice as fast; a case is written on every change). Values of other types
+    than the fields declare (an int for a float, ...) take the generic path."""
     try:
         return _doc_fields(case)
-    except TypeError:  # e.g. an id or clock kind that is not a string: json knows best
+    except TypeError:
         return _ENCODE(case.to_dict())
 
 
 def _doc_fields(case: Case) -> str:
     v: Any
-    head = (case.id, case.service_code, case.department, case.priority, case.state._value_)
-    if "" in head or None in head:
-        out = [key + _str(v) for key, v in zip(_HEAD, head, strict=True) if _keep(v)]
-    else:  # the usual case: all present (a value that is not a string raises TypeError)
-        out = [_HEAD_FMT % tuple(map(_ESC, head))]
-    out.append('"created_at":' + _num(case.created_at.timestamp()))
-    out.append('"updated_at":' + _num(case.updated_at.timestamp()))
-    if case.description or case.channel:
-        for key, v in (('"description":', case.description), ('"channel":', case.channel)):
-            if _keep(v):
-                out.append(key + _str(v))
+    w: Any
+    i, c, d, p, s = case.id, case.service_code, case.department, case.priority, case.state._value_
+    if not (i and c and d and p and s):  # one left out (or not a string)
+        raise _Generic
+    v = case.created_at.timestamp()
+    w = case.updated_at.timestamp()
+    out = [
+        _HEAD_FMT % (_ESC(i), _ESC(c), _ESC(d), _ESC(p), _ESC(s))
+        + ',"created_at":'
+        + ((v.__class__ is float and _F(v)) or _f(v))
+        + ',"updated_at":'
+        + ((w.__class__ is float and _F(w)) or _f(w))
+    ]
+    # the filter of to_dict (leaves out None, "", [] and {}) is ``v or (v is not None and
+    # v != "" and v != [] and v != {})``, inlined: truthy values skip the comparisons
+    v = case.description
+    if v or (v is not None and v != "" and v != [] and v != {}):
+        out.append('"description":' + _ESC(v))
+    v = case.channel
+    if v or (v is not None and v != "" and v != [] and v != {}):
+        out.append('"channel":' + _ESC(v))
     loc = case.location
     if loc is not None:
         out.append('"location":' + _ENCODE([loc.address, loc.lat, loc.lon]))
-    if _keep(case.attributes):
-        out.append('"attributes":' + _ENCODE(case.attributes))
-    if _keep(case.tags):
-        out.append('"tags":' + _ENCODE(case.tags))
+    v = case.attributes
+    if v or (v is not None and v != "" and v != [] and v != {}):
+        out.append('"attributes":' + _ENCODE(v))
+    v = case.tags
+    if v or (v is not None and v != "" and v != [] and v != {}):
+        out.append('"tags":' + _ENCODE(v))
     if case.links or case.attachments or case.reporter is not None or case.followers:
-        d = case.to_dict()  # rare and small: the generic path
+        plain = case.to_dict()  # rare and small: the generic path
         for k in ("links", "attachments", "reporter", "followers"):
-            if k in d:
-                out.append(f'"{k}":' + _ENCODE(d[k]))
-    if case.assignee or case.team or case.master_id:
-        for key, v in (
-            ('"assignee":', case.assignee),
-            ('"team":', case.team),
-            ('"master_id":', case.master_id),
-        ):
-            if _keep(v):
-                out.append(key + _str(v))
-    if _keep(case.duplicate_ids):
-        out.append('"duplicate_ids":' + _ENCODE(case.duplicate_ids))
-    if _keep(case.status_notes):
-        out.append('"status_notes":' + _str(case.status_notes))
+            if k in plain:
+                out.append(f'"{k}":' + _ENCODE(plain[k]))
+    v = case.assignee
+    if v or (v is not None and v != "" and v != [] and v != {}):
+        out.append('"assignee":' + _ESC(v))
+    v = case.team
+    if v or (v is not None and v != "" and v != [] and v != {}):
+        out.append('"team":' + _ESC(v))
+    v = case.master_id
+    if v or (v is not None and v != "" and v != [] and v != {}):
+        out.append('"master_id":' + _ESC(v))
+    v = case.duplicate_ids
+    if v or (v is not None and v != "" and v != [] and v != {}):
+        out.append('"duplicate_ids":' + _ENCODE(v))
+    v = case.status_notes
+    if v or (v is not None and v != "" and v != [] and v != {}):
+        out.append('"status_notes":' + _ESC(v))
     if case.resolved_at is not None:
-        out.append('"resolved_at":' + _num(case.resolved_at.timestamp()))
+        out.append('"resolved_at":' + _f(case.resolved_at.timestamp()))
     if case.closed_at is not None:
-        out.append('"closed_at":' + _num(case.closed_at.timestamp()))
-    if case.clocks:
-        clocks = ",".join([_ESC(k) + ":" + _clock_json(c) for k, c in case.clocks.items()])
-        out.append('"clocks":{' + clocks + "}")
+        out.append('"closed_at":' + _f(case.closed_at.timestamp()))
+    clocks = case.clocks
+    if clocks:
+        text = '"clocks":{'
+        first = True
+        for k, j in zip(clocks, _clock_parts(clocks.values()), strict=True):
+            text += ("" if first else ",") + _ESC(k) + ":" + j
+            first = False
+        out.append(text + "}")
     if case.clock_history:
-        history = ",".join([_clock_json(c) for c in case.clock_history])
-        out.append('"clock_history":[' + history + "]")
-    if _keep(case.unanswered_since):
-        out.append('"unanswered_since":' + _num(case.unanswered_since))
+        out.append('"clock_history":[' + ",".join(_clock_parts(case.clock_history)) + "]")
+    v = case.unanswered_since
+    if v is not None:
+        out.append('"unanswered_since":' + _f(v))
     return "{" + ",".join(out) + "}"
 
 
