@@ -8,7 +8,7 @@ import pytest
 
 from civiccc.calendar import Calendar
 from civiccc.errors import ConfigError, InvalidTransition, NotFoundError
-from civiccc.queues import AgentStatus
+from civiccc.queues import AgentStatus, QueueEngine
 
 from .conftest import T0, make, rings
 
@@ -416,3 +416,28 @@ def test_callback_retry_waits_for_opening_hours() -> None:
     clock.set(datetime(2025, 6, 17, 8, 0, tzinfo=UTC))
     eng.advance()
     assert eng.call_info(c)["offered"] == ["A"]
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_reused_call_id_gets_its_own_ring_timeout(restart: bool) -> None:
+    """A stale ring timer of an ended call never fires for a later call with the same id
+    (also after a snapshot/restore in between)."""
+    eng, clock = make({"ring_timeout": 30}, agents="A")
+    eng.login("A")
+    eng.arrive("q", call="x")
+    clock.advance(1)
+    eng.answer("x", "A")
+    clock.advance(1)
+    eng.end("x")
+    if restart:
+        eng = QueueEngine.restore(eng.config, eng.snapshot(), clock=clock)
+    clock.advance(1)
+    eng.arrive("q", call="x")  # rung at T0+3: its timeout is T0+33, not the old T0+30
+    eng.drain()
+    clock.advance(28)
+    eng.advance()
+    assert [c.kind for c in eng.drain()] == []
+    assert eng.status("A") == AgentStatus.OFFERED
+    clock.advance(2)
+    eng.advance()
+    assert "stop_ringing" in [c.kind for c in eng.drain()]

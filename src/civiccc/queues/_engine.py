@@ -307,6 +307,9 @@ class QueueEngine:
         )
         self._seq = 0
         self._tseq = 0
+        # offer generations, unique engine-wide: a stale ring timer of an ended call can never
+        # match a later call that reuses its id
+        self._gen = 0
         self._call_no = 0
         self._now = self._clock_ts()
         self._agents: dict[str, _Agent] = {}
@@ -754,7 +757,7 @@ class QueueEngine:
         _heappop(best_q.waiting)
         best_q.n_waiting -= 1
         best_c.state = OFFERING
-        best_c.gen += 1
+        best_c.gen = self._gen = self._gen + 1
         self._offer1(best_q, best_c, ag)
 
     # ------------------------------------------------------------------ team rules
@@ -976,7 +979,7 @@ class QueueEngine:
                     if spec.max_wait is not None:
                         self._timer(now + spec.max_wait, "max_wait", call, spec.id)
                     c.state = OFFERING
-                    c.gen += 1
+                    c.gen = self._gen = self._gen + 1
                     self._offer1(q, c, ag)
                     return call
             # _wait(q, c, new=True): no tiers, skills, callback or subscribers here
@@ -1018,7 +1021,7 @@ class QueueEngine:
                 if spec.max_wait is not None:
                     self._timer(c.entered + spec.max_wait, "max_wait", c.id, spec.id)
                 c.state = OFFERING
-                c.gen += 1
+                c.gen = self._gen = self._gen + 1
                 self._offer1(q, c, ag)
                 return
         self._wait(q, c, new=new)
@@ -1232,7 +1235,7 @@ class QueueEngine:
             self._leave_by_action(c, "timeout", q.spec.timeout, waiting=False)
             return
         c.state = WAITING
-        c.gen += 1
+        c.gen = self._gen = self._gen + 1
         q.n_waiting += 1
         _heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))
         self._dispatch(q, None)
@@ -1463,7 +1466,7 @@ class QueueEngine:
             c.state = OFFERING
             c.agent = None
             c.answered_at = None
-            c.gen += 1
+            c.gen = self._gen = self._gen + 1
             self._offer(q, c, [target])
             return
         c.consult = f"{ag.id}@{q.spec.id}" if (consult and ag) else None
@@ -1533,7 +1536,7 @@ class QueueEngine:
                 self._timer(nxt.timestamp(), "cb_retry", c.id)
                 return
         c.state = WAITING
-        c.gen += 1
+        c.gen = self._gen = self._gen + 1
         q.n_waiting += 1
         _heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))  # keeps its place
         self._dispatch(q, None)
@@ -1596,7 +1599,7 @@ class QueueEngine:
             _heappop(w)
             q.n_waiting -= 1
             c.state = OFFERING
-            c.gen += 1
+            c.gen = self._gen = self._gen + 1
             self._offer(q, c, chosen)
         for h in skipped:
             _heappush(w, h)
@@ -2122,6 +2125,10 @@ class QueueEngine:
                 eng._index_agent(ag)
         eng._timers = [(t[0], t[1], t[2], t[3], t[4], t[5]) for t in data["timers"]]
         heapq.heapify(eng._timers)
+        eng._gen = max(
+            [c.gen for c in eng._calls.values()] + [t[5] for t in eng._timers if t[2] == "ring"],
+            default=0,
+        )
         eng._handovers = {k: dict(v) for k, v in data["handovers"].items()}
         return eng
 
