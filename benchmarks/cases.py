@@ -13,17 +13,25 @@
     python benchmarks/cases.py            # 20,000 transitions, 10,000 open cases
     python benchmarks/cases.py --quick    # small sizes; checks identical due times
     python benchmarks/cases.py --pg "host=127.0.0.1 port=5432 user=postgres dbname=bench"
+    python benchmarks/cases.py --start-pg # a throw-away PostgreSQL server (fsync on), as the
+                                          # test fixtures start one (as root: user civiccc-pg)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import glob
 import os
 import random
+import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +173,45 @@ def sla_recompute(n_cases: int, sample: int, seed: int = 7) -> dict[str, Any]:
             "ratio": base_per / api_per, "mismatches": mismatches}  # fmt: skip
 
 
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """Start a PostgreSQL server in a temp dir on a loopback port (fsync on: commits are
+    durable, as they are for SQLite); yields the conninfo of an empty database."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    bindir = Path(found[-1]).parent if found else Path(shutil.which("initdb") or "x").parent
+    if not (bindir / "initdb").exists():
+        raise SystemExit("--start-pg: PostgreSQL server binaries not found")
+    root = os.geteuid() == 0
+    user = "civiccc-pg"
+    if root and subprocess.run(["id", "-u", user], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                        "/usr/sbin/nologin", user], check=True, capture_output=True)  # fmt: skip
+    base = Path(tempfile.mkdtemp(prefix="civiccc-bench-pg-"))
+    if root:
+        shutil.chown(base, user)
+    prefix = ["runuser", "-u", user, "--"] if root else []
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = base / "data"
+    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U",
+                    "postgres"], check=True, capture_output=True)  # fmt: skip
+    opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1"
+    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l",
+                    str(base / "log"), "-w", "start"], check=True, capture_output=True)  # fmt: skip
+    try:
+        import psycopg
+
+        admin = f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE bench")
+        yield f"host=127.0.0.1 port={port} user=postgres dbname=bench"
+    finally:
+        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+                       capture_output=True)  # fmt: skip
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes")
@@ -173,7 +220,11 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("CIVICCC_BENCH_PG"),
         help="PostgreSQL conninfo of an empty database (default: $CIVICCC_BENCH_PG)",
     )
+    ap.add_argument("--start-pg", action="store_true", help="start a throw-away PostgreSQL")
     args = ap.parse_args(argv)
+    if args.start_pg and not args.pg:
+        with throwaway_postgres() as conninfo:
+            return main([*(argv if argv is not None else sys.argv[1:]), "--pg", conninfo])
     n_cases, n_trans, n_durable = (300, 2_000, 50) if args.quick else (5_000, 20_000, 500)
     open_cases, sample = (500, 25) if args.quick else (10_000, 200)
     print(f"== store throughput ({n_cases} cases, {n_trans} transitions in batches of 1,000)")
