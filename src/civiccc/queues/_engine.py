@@ -1733,35 +1733,10 @@ class QueueEngine:
         )
 
     def _offer(self, q: _Queue, c: _Call, chosen: Sequence[_Agent]) -> None:
-        spec = q.spec
-        now = self._now
-        timers = self._timers
-        out = self._out
-        cid = c.id
+        """Ring each of ``chosen`` (several at once for ring-all)."""
+        offer1 = self._offer1
         for ag in chosen:
-            if ag.status is _READY:
-                # _set(ag, "offer") inlined: ready -> offered (reachable either way)
-                time_in = ag.time_in
-                time_in[_READY] = time_in.get(_READY, 0.0) + (now - ag.since)
-                ag.since = now
-                ag.status = _OFFERED
-                ag.reason = None
-                ag.token += 1
-                if self.bus is not None:
-                    self._status_changed(ag, _READY, _OFFERED, None)
-            else:
-                self._set(ag, "offer")  # raises InvalidTransition
-            aid = ag.id
-            if c.offered:
-                c.offered.append(aid)
-            else:
-                c.offered = [aid]
-            timeout = ag.ring_timeout if ag.ring_timeout is not None else spec.ring_timeout
-            self._tseq += 1
-            _heappush(timers, (now + timeout, self._tseq, "ring", cid, aid, c.gen))
-            out.append(
-                _new_cmd(Command, ("ring", now, cid, aid, spec.id, ag.contacts, spec.number, None))
-            )
+            offer1(q, c, ag)
 
     # ------------------------------------------------------------------ figures
     def _record(
