@@ -353,7 +353,7 @@ class QueueEngine:
         return self.clock.now().timestamp()
 
     def _sync(self) -> float:
-        now: float = self._stamp() if self._stamp is not None else self._clock_ts()
+        now: float = self._clock_now()  # the inlined copies in arrive/answer/end match this
         if now < self._now:  # advance(now) ran ahead of the clock: never go back
             now = self._now
         timers = self._timers
