@@ -167,11 +167,113 @@ def test_sqlite_migrates_version_1(tmp_path: Path, catalogue: Catalogue) -> None
     db.commit()
     db.close()
     store = SqliteStore(path)
-    assert store.schema_version == _stores.SCHEMA_VERSION == 2
+    assert store.schema_version == _stores.SCHEMA_VERSION == 3
+    assert _sqlite_indexes(store) == {"cases_created"}
     assert [c.id for c in store.query(tag="flood")] == ["SR-1"]
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         store._db.execute("DELETE FROM audit")
     store.close()
+
+
+def _sqlite_indexes(store: SqliteStore) -> set[str]:
+    rows = store._db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases'"
+        " AND name NOT LIKE 'sqlite_autoindex%'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _pg_indexes(url: str) -> set[str]:
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        rows = db.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases'").fetchall()
+    return {r[0] for r in rows}
+
+
+def _fill(catalogue: Catalogue, store: Store) -> list[tuple[dict[str, object], list[object], int]]:
+    """A few cases with transitions, tags, notes and a closed one; returns what the store
+    holds (document, audit trail, version of each case, by id)."""
+    desk = _desk(catalogue, store)
+    a = desk.create("pothole", by="ann", tags=["storm"], description="deep", at=van(2025, 6, 2, 9))
+    b = desk.create("missed_pickup", by="bob", at=van(2025, 6, 3, 10))
+    c = desk.create("pothole", by="ann", at=van(2025, 6, 4, 11))
+    with desk.batch():
+        desk.fire(a.id, "triage", by="ann")
+        desk.fire(a.id, "assign", by="ann")
+        desk.tag(b.id, "ward-3", by="bob")
+    desk.fire(c.id, "cancel", by="ann")
+    return _held(store)
+
+
+def _held(store: Store) -> list[tuple[dict[str, object], list[object], int]]:
+    return [(c.to_dict(), [e.to_dict() for e in c.audit], c.version) for c in store.query()]
+
+
+def test_sqlite_migrates_version_2(tmp_path: Path, catalogue: Catalogue) -> None:
+    """A version-2 database (built with the first two migrations, holding cases with their
+    audit trails) is migrated to version 3 on open: the unused ``cases_open`` index is
+    dropped and every case, audit entry, setting and case number is kept."""
+    from civiccc.cases import _stores
+
+    src = SqliteStore(tmp_path / "cases.db")
+    held = _fill(catalogue, src)
+    number = src.next_number()
+    src.put_meta("setting", {"x": 1})
+    src.close()
+    path = tmp_path / "v2.db"
+    db = sqlite3.connect(path)
+    for sql in (*_stores._SQLITE_MIGRATIONS[0], *_stores._SQLITE_MIGRATIONS[1]):
+        db.execute(sql)
+    db.execute("PRAGMA user_version=2")
+    db.execute("ATTACH ? AS src", (str(tmp_path / "cases.db"),))
+    for table in ("cases", "audit", "meta", "counter"):
+        if table == "counter":
+            db.execute("DELETE FROM counter")
+        db.execute(f"INSERT INTO {table} SELECT * FROM src.{table}")
+    db.commit()
+    db.execute("DETACH src")
+    assert {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")} >= {
+        "cases_open",
+        "cases_created",
+    }
+    db.close()
+    store = SqliteStore(path)
+    assert store.schema_version == _stores.SCHEMA_VERSION == 3
+    assert _sqlite_indexes(store) == {"cases_created"}
+    assert _held(store) == held and len(held) == 3
+    assert sum(len(audit) for _, audit, _ in held) == 7
+    assert store.get_meta("setting") == {"x": 1}
+    assert store.next_number() == number + 1
+    assert [c.id for c in store.query(open_only=True, department="roads")] == [held[0][0]["id"]]
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store._db.execute("DELETE FROM audit")
+    desk = _desk(catalogue, store)
+    desk.fire(str(held[0][0]["id"]), "start", by="ann")
+    store.close()
+    again = SqliteStore(path)  # opening a version-3 database changes nothing
+    assert again.schema_version == 3 and _held(again)[1:] == held[1:]
+    assert again.get(str(held[0][0]["id"])).state is CaseState.IN_PROGRESS
+    again.close()
+
+
+def test_sqlite_refuses_next_schema_untouched(tmp_path: Path) -> None:
+    """A database one version newer than the code is refused, naming both versions, and
+    left as it was."""
+    from civiccc.cases import _stores
+
+    path = tmp_path / "next.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE cases (id TEXT)")
+    db.execute("CREATE INDEX cases_open ON cases (id)")
+    db.execute(f"PRAGMA user_version={_stores.SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(StoreError, match=r"schema version 4 is newer than this civiccc \(3\)"):
+        SqliteStore(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert {r[0] for r in db.execute("SELECT name FROM sqlite_master")} == {"cases", "cases_open"}
+    db.close()
 
 
 def test_sqlite_refuses_newer_schema(tmp_path: Path) -> None:
@@ -227,9 +329,44 @@ def test_postgres_audit_append_only_and_schema(pg_server) -> None:  # type: igno
     """A second store on the same database finds the schema in place."""
     url = pg_server()
     a, b = PostgresStore(url), PostgresStore(url)
-    assert a.schema_version == b.schema_version == 2
+    assert a.schema_version == b.schema_version == 3
+    assert _pg_indexes(url) == {"cases_pkey", "cases_department"}
     assert a.next_number() < b.next_number()
     a.close(), b.close()
+
+
+def test_postgres_migrates_version_2(pg_server, catalogue: Catalogue) -> None:  # type: ignore[no-untyped-def]
+    """A version-2 PostgreSQL database (with ``cases_open``) is brought to version 3 on open:
+    ``cases_open`` replaced by ``cases_department``, every case and audit entry kept; a
+    database newer than the code is refused and left as it was."""
+    import psycopg
+
+    url = pg_server()
+    store = PostgresStore(url)
+    held = _fill(catalogue, store)
+    number = store.next_number()
+    store.close()
+    with psycopg.connect(url, autocommit=True) as db:  # back to the version-2 schema
+        db.execute("DROP INDEX cases_department")
+        db.execute("CREATE INDEX cases_open ON cases (state, department)")
+        db.execute("UPDATE schema_version SET version = 2")
+    assert _pg_indexes(url) == {"cases_pkey", "cases_open"}
+    store = PostgresStore(url)
+    assert store.schema_version == 3
+    assert _pg_indexes(url) == {"cases_pkey", "cases_department"}
+    assert _held(store) == held and len(held) == 3
+    assert sum(len(audit) for _, audit, _ in held) == 7
+    assert store.next_number() == number + 1
+    assert [c.id for c in store.query(open_only=True, department="roads")] == [held[0][0]["id"]]
+    store.close()
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("UPDATE schema_version SET version = 4")
+        db.execute("DROP INDEX cases_department")
+    with pytest.raises(StoreError, match=r"schema version 4 is newer than this civiccc \(3\)"):
+        PostgresStore(url)
+    assert _pg_indexes(url) == {"cases_pkey"}
+    with psycopg.connect(url) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(4,)]
 
 
 def test_naive_time_refused(catalogue: Catalogue) -> None:

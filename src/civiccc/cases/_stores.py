@@ -363,6 +363,9 @@ _SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
         " SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
     ),
+    # 3: no query uses ``cases_open`` (``state NOT IN (...)`` cannot, and without ANALYZE the
+    # planner never picks it for ``department = ?``), yet every transition rewrote it
+    ("DROP INDEX IF EXISTS cases_open",),
 )
 SCHEMA_VERSION = len(_SQLITE_MIGRATIONS)
 
@@ -684,8 +687,9 @@ class SqliteStore(_SqlStore):
         self._db.close()
 
 
+#: The PostgreSQL schema at version 2 (idempotent, run on every open); later versions are
+#: reached through ``_PG_MIGRATIONS``.
 _PG_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS cases (id TEXT PRIMARY KEY, service_code TEXT NOT NULL,"
     " department TEXT NOT NULL, state TEXT NOT NULL, created DOUBLE PRECISION NOT NULL,"
     " updated DOUBLE PRECISION NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,"
@@ -695,13 +699,23 @@ _PG_SCHEMA = (
     " to_state TEXT, note TEXT, PRIMARY KEY (case_id, n))",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE SEQUENCE IF NOT EXISTS case_numbers",
-    "CREATE INDEX IF NOT EXISTS cases_open ON cases (state, department)",
     "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
     " $$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$",
     "DROP TRIGGER IF EXISTS audit_append_only ON audit",
     "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit"
     " FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
 )
+#: version -> the statements that bring a PostgreSQL database from the version before to it.
+_PG_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 3: ``cases_open (state, department)`` was used only as a scan of its second column
+    # (``department = ?``), and its ``state`` made every transition update the index (no HOT
+    # update); ``(department, created)`` serves the department filters, and a transition
+    # changes none of its columns
+    3: (
+        "DROP INDEX IF EXISTS cases_open",
+        "CREATE INDEX IF NOT EXISTS cases_department ON cases (department, created)",
+    ),
+}
 
 
 class PostgresStore(_SqlStore):
@@ -722,13 +736,35 @@ class PostgresStore(_SqlStore):
             raise StoreError(f"cannot connect to PostgreSQL: {e}") from e
         self._lock = threading.RLock()
         self._audit_buffer = []
+        try:
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _migrate(self) -> None:
+        """Create the schema, or bring an older one up to ``SCHEMA_VERSION`` (one transaction,
+        under an advisory lock: concurrent opens wait); a newer one is refused untouched."""
         with self.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(31100)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = self._db.execute("SELECT version FROM schema_version").fetchone()
+            if row is not None and row[0] > SCHEMA_VERSION:
+                msg = (
+                    f"PostgreSQL schema version {row[0]} is newer than this civiccc"
+                    f" ({SCHEMA_VERSION})"
+                )
+                raise StoreError(msg)
             for sql in _PG_SCHEMA:
                 self._db.execute(sql)
-            row = self._db.execute("SELECT version FROM schema_version").fetchone()
+            current = 2 if row is None else max(int(row[0]), 2)
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for sql in _PG_MIGRATIONS.get(version, ()):  # a version may be SQLite's only
+                    self._db.execute(sql)
             if row is None:
                 self._db.execute("INSERT INTO schema_version VALUES (%s)", (SCHEMA_VERSION,))
+            elif row[0] != SCHEMA_VERSION:
+                self._db.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION,))
 
     @property
     def schema_version(self) -> int:
