@@ -18,7 +18,7 @@ from civiccc.calendar import load_calendars
 from civiccc.clock import VirtualClock
 from civiccc.errors import PolicyViolation
 from civiccc.events import EventBus
-from civiccc.numbers import Pseudonymizer
+from civiccc.numbers import Pseudonymizer, mask
 from civiccc.queues import CoverageChanged, QueueEngine, QueuesConfig
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +38,8 @@ def adapter(eng: QueueEngine, pseudo: Pseudonymizer) -> None:
         when = datetime.fromtimestamp(cmd.at, UTC).strftime("%H:%M:%S")
         who = cmd.agent or ""
         extra = f" {cmd.data}" if cmd.data is not None else ""
+        if cmd.kind == "connect" and cmd.contacts:  # auto-accepted: bridge to the agent's device
+            extra += f" via={','.join(mask(n) for n in cmd.contacts)}"
         print(f"  {when} {cmd.kind:<14} call={cmd.call} agent={who} present={cmd.present}{extra}")
 
 
@@ -91,7 +93,7 @@ def main() -> None:
     print("  hand-overs:", [(h["to"], h["state"]) for h in eng.handovers()])
     print("  audit:", [(e.actor, e.action) for e in eng.audit])
 
-    print("Morning on the waste hotline (08:00 Vancouver):")
+    print("Morning on the waste hotline (08:00 Vancouver; Priya's softphone auto-accepts):")
     clock.set(datetime(2025, 12, 29, 16, 0, tzinfo=UTC))
     for a in ("priya", "maria"):
         eng.login(a)

@@ -118,6 +118,9 @@ def test_example_script_runs(capsys) -> None:  # type: ignore[no-untyped-def]
     assert "refused: logout of 'huber'" in out
     assert "('wagner', 'reverted')" in out
     assert "connect        call=c1 agent=wagner present=+4985419699" in out
+    # Priya's softphone auto-accepts: connected at once, the adapter learns where to bridge
+    assert "connect        call=c2 agent=priya present=+16045550120 auto_accept via=+1604" in out
+    assert "ring           call=c2" not in out
 
 
 from hypothesis import given  # noqa: E402

@@ -29,13 +29,21 @@ class QueueMachine(RuleBasedStateMachine):
         max_no_answer=st.sampled_from([0, 2]),
         logged_in=st.sets(st.sampled_from(AGENTS), min_size=1),
         tiers=st.booleans(),
+        auto=st.sets(st.sampled_from(AGENTS), max_size=2),
     )
     def setup(
-        self, strategy: str, wrap: int, max_no_answer: int, logged_in: set[str], tiers: bool
+        self,
+        strategy: str,
+        wrap: int,
+        max_no_answer: int,
+        logged_in: set[str],
+        tiers: bool,
+        auto: set[str],
     ) -> None:
+        self.auto = auto
         cfg = QueuesConfig.from_dict(
             {
-                "agents": {a: {} for a in AGENTS},
+                "agents": {a: {"auto_accept": a in auto} for a in AGENTS},
                 "queues": {
                     "q": {
                         "strategy": strategy,
@@ -151,6 +159,7 @@ class QueueMachine(RuleBasedStateMachine):
         for a in AGENTS:
             if eng.status(a) is S.OFFERED:
                 assert len(offered_to.get(a, [])) == 1
+                assert a not in self.auto  # an auto-accepting agent is never left ringing
         # no call lost or duplicated
         live = set(eng.calls())
         assert live <= self.arrived

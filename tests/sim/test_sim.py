@@ -8,6 +8,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -337,3 +338,25 @@ def test_kpi_table_formats_counts_as_counts_and_rates_as_rates() -> None:
             assert cells[col] == "–" or len(cells[col].split(".")[1]) == 3, (col, cells[col])
     total = sum(int(part.rsplit(" ", 1)[1]) for part in outcome_line(r).split(": ")[1].split(", "))
     assert total == len(r.calls)
+
+
+def test_auto_accepting_agents_give_the_records_of_an_instant_answer() -> None:
+    """Scenario.mmc's agents auto-accept; ringing and answering at the same instant gives the
+    same calls and agent intervals, event for event (only the engine round trip is saved)."""
+    auto = Scenario.mmc(agents=3, calls_per_hour=40, handle=240, patience=120, hours=30)
+    assert all(a == {"auto_accept": True} for a in auto.queues["agents"].values())
+    queues = copy.deepcopy(dict(auto.queues))
+    for a in queues["agents"].values():
+        a["auto_accept"] = False
+    rung = attrs.evolve(auto, queues=queues)
+    a = simulate(auto, seed=4)
+    b = simulate(rung, seed=4)
+    assert a.calls == b.calls and a.agents == b.agents
+    assert sum(1 for c in a.calls if c.outcome == "answered") > 500
+    assert sum(1 for c in a.calls if c.outcome == "abandoned") > 10
+    # with a pick-up delay only the rung agents are late: an auto-accepting one is not
+    late = attrs.evolve(rung, answer_delay=5.0)
+    late_auto = attrs.evolve(auto, answer_delay=5.0)
+    waits = [c.answered - c.arrived for c in simulate(late, seed=4).calls if c.answered]
+    assert min(waits) == pytest.approx(5.0)
+    assert simulate(late_auto, seed=4).calls == a.calls

@@ -73,6 +73,7 @@ class _Calendar(Protocol):
 class _Agent:
     __slots__ = (
         "answered",
+        "auto",
         "blocked_until",
         "call",
         "contacts",
@@ -113,6 +114,7 @@ class _Agent:
         by_kind = {c.kind: c.number for c in spec.contacts}
         self.contacts: tuple[str, ...] = tuple(by_kind[k] for k in spec.ring if k in by_kind)
         self.ring_timeout: float | None = spec.ring_timeout
+        self.auto: bool = spec.auto_accept
         # (queue, membership) in the order of the engine's agent -> queues index
         self.mships: list[tuple[_Queue, _Membership]] = []
 
@@ -1107,6 +1109,11 @@ class QueueEngine:
         offered = c.offered
         if c.state != OFFERING or agent not in offered:
             raise InvalidTransition("call", c.state, "answer", call)
+        self._connect(c, ag, now, False)
+
+    def _connect(self, c: _Call, ag: _Agent, now: float, auto: bool) -> None:
+        """``ag`` takes the offered call ``c``: answered, or auto-accepted (``auto``: the
+        ``connect`` command then names the agent's contacts, as no ringing leg exists)."""
         if ag.status is _OFFERED:
             # _set(ag, "answer") inlined: offered -> on queue call (reachable, not ready)
             time_in = ag.time_in
@@ -1118,10 +1125,13 @@ class QueueEngine:
                 self._status_changed(ag, _OFFERED, _ON_QUEUE_CALL, None)
         else:
             self._set(ag, "answer")  # raises InvalidTransition
+        agent = ag.id
+        call = c.id
         ag.misses = 0
         ag.call = call
         qid = c.queue
         q = self._queues[qid]
+        offered = c.offered
         c.offered = _NO_OFFERS
         if len(offered) > 1:
             for other in offered:
@@ -1137,16 +1147,19 @@ class QueueEngine:
         c.history.append(("answered", now, agent))
         answered = ag.answered
         answered[qid] = answered.get(qid, 0) + 1
-        self._out.append(
-            _new_cmd(Command, ("connect", now, call, agent, qid, (), q.spec.number, None))
+        cmd: tuple[Any, ...] = (
+            ("connect", now, call, agent, qid, ag.contacts, q.spec.number, "auto_accept")
+            if auto
+            else ("connect", now, call, agent, qid, (), q.spec.number, None)
         )
+        self._out.append(_new_cmd(Command, cmd))
         if c.callback is not None:
             c.attempts += 1
             self._cmd(
                 "dial_callback",
                 call=call,
                 agent=agent,
-                queue=c.queue,
+                queue=qid,
                 present=q.spec.number,
                 data=c.callback,
             )
@@ -1723,6 +1736,9 @@ class QueueEngine:
             c.offered.append(aid)
         else:
             c.offered = [aid]
+        if ag.auto:  # auto-accept: connected at once, nothing rings
+            self._connect(c, ag, now, True)
+            return
         timeout = ag.ring_timeout
         if timeout is None:
             timeout = spec.ring_timeout
@@ -1733,7 +1749,12 @@ class QueueEngine:
         )
 
     def _offer(self, q: _Queue, c: _Call, chosen: Sequence[_Agent]) -> None:
-        """Ring each of ``chosen`` (several at once for ring-all)."""
+        """Ring each of ``chosen`` (several at once for ring-all); an auto-accepting agent
+        among them takes the call alone, as it would answer before anyone else could."""
+        if len(chosen) > 1:
+            auto = [ag for ag in chosen if ag.auto]
+            if auto:
+                chosen = auto[:1]
         offer1 = self._offer1
         for ag in chosen:
             offer1(q, c, ag)

@@ -111,7 +111,11 @@ class Contact:
 
 @attrs.frozen(kw_only=True)
 class AgentSpec:
-    """A staff member: contacts, which of them to ring, skills and ring timeout."""
+    """A staff member: contacts, which of them to ring, skills and ring timeout.
+
+    ``auto_accept``: an offered call is connected at once, without ringing (Amazon Connect's
+    "Auto-Accept Call"; a softphone or headset that answers by itself).
+    """
 
     id: str
     name: str = ""
@@ -120,6 +124,7 @@ class AgentSpec:
     skills: Mapping[str, int] = attrs.field(factory=dict)
     ring_timeout: float | None = None
     presence_coupled: bool = False
+    auto_accept: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -393,6 +398,9 @@ def _check_redirect_cycles(queues: Mapping[str, QueueSpec]) -> None:
             visit(qid, [])
 
 
+_AGENT_FIELDS = frozenset(f.name for f in attrs.fields(AgentSpec)) - {"id"}
+
+
 @attrs.frozen(kw_only=True)
 class QueuesConfig:
     """All hotlines and agents of one site, plus phone feature codes."""
@@ -419,6 +427,9 @@ class QueuesConfig:
         for aid, a in _mapping(data.get("agents"), "agents").items():
             path = f"agents.{aid}"
             a = _mapping(a, path, aid)
+            for key in a:
+                if key not in _AGENT_FIELDS:
+                    raise _err(f"unknown field {key!r}", f"{path}.{key}", node=aid)
             contacts = []
             for kind, c in _mapping(a.get("contacts"), f"{path}.contacts", aid).items():
                 cpath = f"{path}.contacts.{kind}"
@@ -460,6 +471,7 @@ class QueuesConfig:
                 skills=skills,
                 ring_timeout=_num(a, "ring_timeout", path, None),
                 presence_coupled=_flag(a, "presence_coupled", path),
+                auto_accept=_flag(a, "auto_accept", path),
             )
         queues: dict[str, QueueSpec] = {}
         for qid, q in _mapping(data.get("queues"), "queues").items():

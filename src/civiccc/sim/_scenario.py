@@ -164,12 +164,14 @@ class Scenario:
         start: datetime | None = None,
     ) -> Scenario:
         """The textbook model: one queue, ``agents`` always on, Poisson arrivals, exponential
-        handle and patience (M/M/c, or M/M/c+M with ``patience``), no wrap-up, instant answer.
+        handle and patience (M/M/c, or M/M/c+M with ``patience``), no wrap-up, instant answer:
+        the agents auto-accept (service starts the moment an agent is assigned; the same
+        records as ringing and answering at once, without the round trip).
 
         Examples:
             >>> s = Scenario.mmc(agents=2, calls_per_hour=40, handle=120, patience=60, hours=1)
             >>> s.queues["agents"]["a1"], s.patience.mean
-            ({}, 60.0)
+            ({'auto_accept': True}, 60.0)
         """
         from datetime import UTC
 
@@ -180,7 +182,7 @@ class Scenario:
             start=t0,
             days=hours / 24.0,
             queues={
-                "agents": {n: {} for n in names},
+                "agents": {n: {"auto_accept": True} for n in names},
                 "queues": {"q": {"members": names, "ring_timeout": 1e9, "service_level": 20}},
             },
             arrivals_weekly=tuple(((0.0, 86400.0, float(calls_per_hour)),) for _ in range(7)),
