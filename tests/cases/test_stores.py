@@ -273,7 +273,20 @@ def test_sqlite_refuses_next_schema_untouched(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == 4
     assert {r[0] for r in db.execute("SELECT name FROM sqlite_master")} == {"cases", "cases_open"}
+    # nothing written: not even the journal mode (stored in the file) was switched to WAL
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     db.close()
+    assert not (tmp_path / "next.db-wal").exists()
+
+
+def test_sqlite_refuses_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    """Not a database: a StoreError naming the file, and the file is left as it was."""
+    path = tmp_path / "notes.db"
+    path.write_text("shopping list\n" * 200)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"notes\.db: cannot open"):
+        SqliteStore(path)
+    assert path.read_bytes() == before
 
 
 def test_sqlite_refuses_newer_schema(tmp_path: Path) -> None:

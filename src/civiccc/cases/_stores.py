@@ -573,10 +573,20 @@ class SqliteStore(_SqlStore):
         #: case id -> ``_UPDATE`` parameters, written in one ``executemany`` before commit
         self._pending: dict[str, tuple[Any, ...]] = {}
         self._data_version: int | None = None
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._migrate()
+        try:
+            # a database newer than this code is refused before anything is written to it (the
+            # journal mode is stored in the file); _migrate checks again inside its transaction
+            self._refuse_newer(self.schema_version)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._migrate()
+        except sqlite3.Error as e:
+            self._db.close()
+            raise StoreError(f"{self.path}: cannot open: {e}") from e
+        except BaseException:
+            self._db.close()
+            raise
 
     @property
     def schema_version(self) -> int:
@@ -586,16 +596,19 @@ class SqliteStore(_SqlStore):
     def _migrate(self) -> None:
         with self.transaction():
             current = self.schema_version
-            if current > SCHEMA_VERSION:
-                msg = (
-                    f"{self.path}: schema version {current} is newer than this civiccc"
-                    f" ({SCHEMA_VERSION})"
-                )
-                raise StoreError(msg)
+            self._refuse_newer(current)
             for version in range(current, SCHEMA_VERSION):
                 for sql in _SQLITE_MIGRATIONS[version]:
                     self._db.execute(sql)
                 self._db.execute(f"PRAGMA user_version={version + 1}")
+
+    def _refuse_newer(self, current: int) -> None:
+        if current > SCHEMA_VERSION:
+            msg = (
+                f"{self.path}: schema version {current} is newer than this civiccc"
+                f" ({SCHEMA_VERSION})"
+            )
+            raise StoreError(msg)
 
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         return self._db.execute(sql, params)
