@@ -896,17 +896,22 @@ class QueueEngine:
     def _revert_handover(self, hid: str) -> None:
         h = self._handovers[hid]
         q = self._queues[h["queue"]]
-        giver, taker = self._agents[h["agent"]], self._agents[h["to"]]
-        self._set_active(q, giver, True)
-        if h["added"]:
-            self._remove_membership(q, taker)
-        else:
-            self._set_active(q, taker, False)
+        # after a restore under a changed configuration (see restore) the giver or the taker
+        # may have left the queue or the configuration: only members are changed back
+        giver, taker = self._agents.get(h["agent"]), self._agents.get(h["to"])
+        if giver is not None and giver.id in q.members:
+            self._set_active(q, giver, True)
+        if taker is not None and taker.id in q.members:
+            if h["added"]:
+                self._remove_membership(q, taker)
+            else:
+                self._set_active(q, taker, False)
         h["state"] = "reverted"
         self._audit("system", "revert_hand_over", hid)
 
     def handovers(self) -> list[dict[str, Any]]:
-        """All hand-overs with their state (pending, accepted, declined, reverted)."""
+        """All hand-overs with their state (pending, accepted, declined, reverted, or cancelled
+        by a configuration change at :meth:`restore`)."""
         return [dict(h) for h in self._handovers.values()]
 
     def coverage_gaps(
@@ -1924,9 +1929,15 @@ class QueueEngine:
 
     # ------------------------------------------------------------------ snapshot
     def snapshot(self) -> dict[str, Any]:
-        """All mutable state as JSON-able plain data (see :meth:`restore`)."""
+        """All mutable state as JSON-able plain data (see :meth:`restore`).
+
+        Version 2: ``base`` holds the membership that the engine's configuration gives each
+        queue (agent -> level, roles, paused), so that :meth:`restore` can tell the changes of
+        a new configuration from changes made at run time.
+        """
         return {
-            "version": 1,
+            "version": 2,
+            "base": _config_base(self.config),
             "now": self._now,
             "seq": self._seq,
             "tseq": self._tseq,
@@ -2012,7 +2023,43 @@ class QueueEngine:
         calendars: Mapping[str, _Calendar] | None = None,
         rng: random.Random | None = None,
     ) -> QueueEngine:
-        """Rebuild an engine from :meth:`snapshot` output (same config).
+        """Rebuild an engine from :meth:`snapshot` output under ``config``, which may have changed.
+
+        Calls, timers, hand-overs, agents' states, KPI records and the rng state come from the
+        snapshot. Queue memberships are merged three ways, per queue of ``config``: the
+        snapshot's memberships (with their run-time changes: ``add_member``, opt in/out,
+        hand-overs, ``set_order``) are the start, and what ``config`` changed against the
+        snapshot's ``base`` (the membership of the configuration the snapshotting engine was
+        built with) is applied to them:
+
+        * a member new in the configuration is added as it says (level, roles, opted in
+          unless ``paused``) at the end of the order; an agent that already was a member at run
+          time keeps its opt-in flag and place and takes level and roles from the configuration;
+        * a member the configuration removed is removed, except memberships a hand-over added
+          (they end with it); a member covering for a colleague under an accepted hand-over
+          keeps a temporary membership (role member) that ends with the hand-over;
+        * a member whose level or roles the configuration changed takes the new ones and keeps
+          its opt-in flag (``paused`` only gives the start of a new membership);
+        * a queue new in the configuration gets its configured members; a queue it removed is
+          dropped (with its KPI records) unless calls are in it: ``ConfigError`` naming the
+          queue and its calls (restore once it is empty);
+        * an agent the configuration removed is dropped with its memberships if it is logged
+          off with no call, otherwise ``ConfigError`` naming it and its status.
+
+        Hand-overs: pending ones whose giver left the queue, whose giver or taker left the
+        configuration, or whose queue was removed, and accepted ones on a removed queue, become
+        ``cancelled``; an accepted one whose giver or taker left still ends at its time, and
+        then changes back only who is still a member.
+
+        The changes take effect at the snapshot's instant as they would at run time: coverage
+        gaps open or close (``escalate`` command, ``CoverageChanged``), calls waiting in a queue
+        left with nobody reachable take its ``no_agents`` action when it applies to all, and a
+        ready agent the change makes eligible is offered a waiting call at once (the commands
+        are in :meth:`drain`). Under the unchanged configuration nothing changes: the restored
+        engine's snapshot equals the one it was restored from.
+
+        A version-1 snapshot (no ``base``) keeps its memberships (the configuration's changes
+        of existing queues are not applied); removed queues and agents are handled as above.
 
         A snapshot that is not one (missing or mistyped fields) raises ``ConfigError``.
         """
@@ -2037,19 +2084,25 @@ class QueueEngine:
         calendars: Mapping[str, _Calendar] | None = None,
         rng: random.Random | None = None,
     ) -> QueueEngine:
-        if data.get("version") != 1:
-            raise ConfigError(
-                "unsupported snapshot version", path="version", value=data.get("version")
-            )
+        version = data.get("version")
+        if version not in (1, 2):
+            raise ConfigError("unsupported snapshot version", path="version", value=version)
+        configured = _config_base(config)
+        # version 1 has no base: taking the new configuration as the base keeps the snapshot's
+        # memberships (the configuration changed nothing the merge could see)
+        base: Mapping[str, Mapping[str, Any]] = data["base"] if version == 2 else configured
+        snap_queues: Mapping[str, Any] = data["queues"]
+        snap_agents: Mapping[str, Any] = data["agents"]
+        _refuse_removals(config, snap_queues, snap_agents, data["calls"])
         eng = cls(config, clock=clock, bus=bus, calendars=calendars, rng=rng)
         if rng is None and data.get("rng") is not None:
             eng.rng.setstate(_rng_from(data["rng"]))
         eng._now = float(data["now"])
         eng._seq, eng._tseq, eng._call_no = data["seq"], data["tseq"], data["call_no"]
-        for aid, d in data["agents"].items():
+        for aid, d in snap_agents.items():
             ag = eng._agents.get(aid)
             if ag is None:
-                raise ConfigError(f"snapshot names unknown agent {aid!r}", path=f"agents.{aid}")
+                continue  # removed from the configuration (logged off, no call: checked above)
             ag.status = AgentStatus(d["status"])
             ag.reason, ag.presence = d["reason"], Presence(d["presence"])
             ag.idle_since, ag.ready_since, ag.since = d["idle_since"], d["ready_since"], d["since"]
@@ -2061,29 +2114,75 @@ class QueueEngine:
             )
             ag.answered, ag.talk = dict(d["answered"]), dict(d["talk"])
             ag.time_in = {AgentStatus(k): v for k, v in d["time_in"].items()}
+        handovers = {k: dict(v) for k, v in data["handovers"].items()}
+        open_states = ("pending", "accepted")
+        for h in handovers.values():
+            if h["state"] in open_states and h["queue"] not in eng._queues:
+                h["state"] = "cancelled"
         eng._agent_queues = {a: [] for a in eng._agents}
-        for qid, d in data["queues"].items():
-            q = eng._queue(qid)
-            q.members = {
-                a: _Membership(
-                    m["level"], frozenset(Role(r) for r in m["roles"]), m["active"], m["temporary"]
+        # reachable members per queue under the snapshot's memberships, agents merged by the
+        # configuration, and old -> new order positions of queues that lost members
+        reach_before: dict[str, int] = {}
+        changed: set[str] = set()
+        remaps: dict[str, list[int]] = {}
+        for qid, q in eng._queues.items():
+            d = snap_queues.get(qid)
+            if d is None:  # new in the configuration: its configured members (constructor)
+                reach_before[qid] = 0
+                changed.update(q.members)
+            else:
+                runtime = {
+                    a: _Membership(
+                        m["level"],
+                        frozenset(Role(r) for r in m["roles"]),
+                        m["active"],
+                        m["temporary"],
+                    )
+                    for a, m in d["members"].items()
+                    if a in eng._agents
+                }
+                reach_before[qid] = sum(
+                    1
+                    for a, m in runtime.items()
+                    if m.active and eng._agents[a].status not in _UNREACHABLE
                 )
-                for a, m in d["members"].items()
-            }
+                covering = {
+                    h["to"]
+                    for h in handovers.values()
+                    if h["queue"] == qid and h["state"] == "accepted"
+                }
+                old_order = list(d["order"])
+                q.members, q.order, moved = _merge_members(
+                    runtime, old_order, base.get(qid, {}), configured[qid], covering
+                )
+                changed |= moved
+                for h in handovers.values():
+                    if h["queue"] != qid or h["state"] not in open_states:
+                        continue
+                    giver, taker = h["agent"], h["to"]
+                    if h["state"] == "pending":
+                        if (giver in runtime and giver not in q.members) or (
+                            giver not in eng._agents or taker not in eng._agents
+                        ):
+                            h["state"] = "cancelled"  # the giver's membership is gone
+                    elif taker in q.members and taker in runtime:
+                        was, now = runtime[taker].temporary, q.members[taker].temporary
+                        if was != now:  # the hand-over's end removes only a temporary one
+                            h["added"] = now
+                if len(old_order) != sum(1 for a in old_order if a in q.members):
+                    remaps[qid] = _remap(old_order, q.order)
+                    q.rr_last = _remapped(remaps[qid], d["rr_last"])
+                else:
+                    q.rr_last = d["rr_last"]
+                q.aht = d["aht"]
+                q.counters, q.records = dict(d["counters"]), [tuple(r) for r in d["records"]]
+                q.gap_start, q.gaps, q.roster_pos = (
+                    d["gap_start"],
+                    [list(g) for g in d["gaps"]],
+                    d["roster_pos"],
+                )
             for a in q.members:
                 eng._agent_queues[a].append(qid)
-            q.order, q.rr_last, q.aht = list(d["order"]), d["rr_last"], d["aht"]
-            q.counters, q.records = dict(d["counters"]), [tuple(r) for r in d["records"]]
-            q.gap_start, q.gaps, q.roster_pos = (
-                d["gap_start"],
-                [list(g) for g in d["gaps"]],
-                d["roster_pos"],
-            )
-            q.n_reachable = sum(
-                1
-                for a, m in q.members.items()
-                if m.active and eng._agents[a].status not in (_S.LOGGED_OFF, _S.PAUSED)
-            )
         for ag in eng._agents.values():
             eng._link(ag)
         for cid, d in data["calls"].items():
@@ -2092,7 +2191,7 @@ class QueueEngine:
                 d["entered"],
                 d["state"],
                 list(d["offered"]),
-                dict(d["excluded"]),
+                {a: t for a, t in d["excluded"].items() if a in eng._agents},
             )
             c.agent, c.answered_at, c.history = (
                 d["agent"],
@@ -2105,6 +2204,8 @@ class QueueEngine:
                 d["last_pos"],
                 d["gen"],
             )
+            if c.queue in remaps:
+                c.last_pos = _remapped(remaps[c.queue], c.last_pos)
             c.timeout_due, c.transfers, c.consult, c.skills = (
                 d["timeout_due"],
                 d["transfers"],
@@ -2119,14 +2220,43 @@ class QueueEngine:
         for ag in eng._agents.values():
             if ag.status == _READY:
                 eng._index_agent(ag)
-        eng._timers = [(t[0], t[1], t[2], t[3], t[4], t[5]) for t in data["timers"]]
+        eng._timers = [
+            (t[0], t[1], t[2], t[3], t[4], t[5])
+            for t in data["timers"]
+            # timers of removed agents (wrap-up, unblock) or of calls in removed queues
+            if not (t[2] in ("wrap", "unblock") and t[3] not in eng._agents)
+            and not (t[2] in ("max_wait", "recheck", "cb_offer") and t[4] not in eng._queues)
+        ]
         heapq.heapify(eng._timers)
         eng._gen = max(
             [c.gen for c in eng._calls.values()] + [t[5] for t in eng._timers if t[2] == "ring"],
             default=0,
         )
-        eng._handovers = {k: dict(v) for k, v in data["handovers"].items()}
+        eng._handovers = handovers
+        eng._apply_merge(reach_before, changed)
         return eng
+
+    def _apply_merge(self, reach_before: Mapping[str, int], changed: set[str]) -> None:
+        """Let the merged memberships take effect as run-time changes would (see restore)."""
+        for q in self._queues.values():
+            if q.spec.coverage is None and q.gap_start is not None:  # the rule was removed
+                q.gaps.append([q.gap_start, self._now])
+                q.gap_start = None
+            q.n_reachable = sum(
+                1
+                for a, m in q.members.items()
+                if m.active and self._agents[a].status not in _UNREACHABLE
+            )
+        for qid, q in self._queues.items():
+            diff = q.n_reachable - reach_before[qid]
+            if diff:
+                # from the count before the merge to the merged one, through _reach (coverage,
+                # no_agents); relative to the current count, which earlier queues may have moved
+                q.n_reachable -= diff
+                self._reach(q, diff)
+        for ag in self._agents.values():
+            if ag.id in changed:
+                self._agent_freed(ag)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -2134,6 +2264,121 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # builds a Command from all eight fields without NamedTuple's Python-level __new__
 _new_cmd: Any = tuple.__new__
+
+
+def _config_base(config: QueuesConfig) -> dict[str, dict[str, dict[str, Any]]]:
+    """The membership a configuration gives each queue, as snapshot data (its ``base``)."""
+    return {
+        qid: {
+            m.agent: {
+                "level": m.level,
+                "roles": sorted(r.value for r in m.roles),
+                "paused": m.paused,
+            }
+            for m in spec.members
+        }
+        for qid, spec in config.queues.items()
+    }
+
+
+def _refuse_removals(
+    config: QueuesConfig,
+    queues: Mapping[str, Any],
+    agents: Mapping[str, Any],
+    calls: Mapping[str, Any],
+) -> None:
+    """ConfigError if the configuration removed a queue that holds calls or a busy agent."""
+    for qid in queues:
+        if qid in config.queues:
+            continue
+        states: dict[str, int] = {}
+        for d in calls.values():
+            if d["queue"] == qid:
+                states[d["state"]] = states.get(d["state"], 0) + 1
+        if states:
+            n = sum(states.values())
+            detail = ", ".join(f"{k} {v}" for k, v in sorted(states.items()))
+            raise ConfigError(
+                f"queue {qid!r} is not in the configuration but holds {n} call(s) ({detail}); "
+                "restore once it is empty",
+                path=f"queues.{qid}",
+                value=n,
+            )
+    for aid, d in agents.items():
+        if aid in config.agents:
+            continue
+        if d["status"] != AgentStatus.LOGGED_OFF.value or d["call"] is not None:
+            on_call = f" on call {d['call']!r}" if d["call"] is not None else ""
+            raise ConfigError(
+                f"agent {aid!r} is not in the configuration but is {d['status']}{on_call}; "
+                "restore once it is logged off",
+                path=f"agents.{aid}",
+                value=d["status"],
+            )
+
+
+def _merge_members(
+    runtime: dict[str, _Membership],
+    order: list[str],
+    base: Mapping[str, Any],
+    configured: Mapping[str, Any],
+    covering: set[str],
+) -> tuple[dict[str, _Membership], list[str], set[str]]:
+    """Three-way merge of one queue's memberships (see :meth:`QueueEngine.restore`).
+
+    ``runtime``: the snapshot's members (of agents still configured), ``order`` their order;
+    ``base`` and ``configured``: the old and the new configuration's members (snapshot data);
+    ``covering``: takers of accepted hand-overs on the queue. Returns the members (in the
+    snapshot's order, new ones last), the order, and the agents whose membership changed.
+    """
+    members = dict(runtime)
+    changed: set[str] = set()
+    for a, m in runtime.items():
+        c, b = configured.get(a), base.get(a)
+        if c is None:
+            if b is None or m.temporary:
+                continue  # added at run time (add_member, hand-over): not the configuration's
+            changed.add(a)
+            if a in covering:  # covering for a colleague: until the hand-over ends
+                members[a] = _Membership(m.level, frozenset({Role.MEMBER}), m.active, True)
+            else:
+                del members[a]
+            continue
+        level, roles = c["level"], frozenset(Role(r) for r in c["roles"])
+        if b is not None:  # configured before and now: only what the configuration changed
+            if level == b["level"]:
+                level = m.level
+            if roles == frozenset(Role(r) for r in b["roles"]):
+                roles = m.roles
+        if level != m.level or roles != m.roles or m.temporary:
+            changed.add(a)
+            members[a] = _Membership(level, roles, m.active, False)
+    added = [a for a in configured if a not in runtime and a not in base]
+    for a in added:
+        c = configured[a]
+        members[a] = _Membership(
+            c["level"], frozenset(Role(r) for r in c["roles"]), not c["paused"], False
+        )
+    changed.update(added)
+    return members, [a for a in order if a in members] + added, changed
+
+
+def _remap(old: list[str], new: list[str]) -> list[int]:
+    """Old order position -> new position of the last member kept at or before it (or -1)."""
+    pos = {a: i for i, a in enumerate(new)}
+    out = []
+    last = -1
+    for a in old:
+        last = pos.get(a, last)
+        out.append(last)
+    return out
+
+
+def _remapped(remap: list[int], i: int) -> int:
+    """A round-robin or linear position (``rr_last``, ``last_pos``) after :func:`_remap`."""
+    if i < 0 or not remap:
+        return -1
+    return remap[min(i, len(remap) - 1)]
 
 
 def _exclude(c: _Call, agent: str, until: float) -> None:
