@@ -438,6 +438,10 @@ def test_pending_hand_over_whose_giver_is_removed_is_cancelled() -> None:
     eng2.hand_over("A", "q", "B", T0 + 60)
     again2 = restart(eng2, clock2, config(["A", "B", "C"]))
     assert again2.handovers()[0]["state"] == "pending"
+    # one whose taker (logged off) left the configuration is cancelled too
+    again3 = restart(eng2, clock2, config(["A"], agents="LA"))
+    assert again3.handovers()[0]["state"] == "cancelled"
+    assert again3.agent_info("A")["queues"] == {"q": True}
 
 
 def test_hand_over_on_a_removed_queue_is_cancelled() -> None:
