@@ -97,6 +97,27 @@ def test_hand_over_to_non_member_adds_and_removes_membership() -> None:
     assert eng2.agent_info("A")["queues"] == {"q": True}
 
 
+def test_a_stand_in_s_own_pending_hand_over_ends_with_their_stand_in_spot() -> None:
+    """B stands in for A (temporary member) and passes the spot on to C; when A's hand-over
+    ends before C answers, B's pending hand-over is cancelled (was a KeyError on accept)."""
+    eng, clock = make({"members": ["A"]}, agents="ABC")
+    for a in "ABC":
+        eng.login(a)
+    first = eng.hand_over("A", "q", "B", until=T0 + 60)
+    eng.respond_hand_over(first, "B", accept=True)
+    second = eng.hand_over("B", "q", "C", until=T0 + 120)
+    clock.advance(60)
+    eng.advance()
+    states = {h["id"]: h["state"] for h in eng.handovers()}
+    assert states == {first: "reverted", second: "cancelled"}
+    with pytest.raises(InvalidTransition):
+        eng.respond_hand_over(second, "C", accept=True)
+    assert ("system", "cancel_hand_over", second) in [
+        (e.actor, e.action, e.target) for e in eng.audit
+    ]
+    assert eng.agent_info("C")["queues"] == {} and eng.agent_info("A")["queues"] == {"q": True}
+
+
 def test_hand_over_decline_and_errors() -> None:
     """Declining leaves availability as it was; past end times and unknown ids raise."""
     eng, _ = make(agents="AB")

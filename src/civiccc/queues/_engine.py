@@ -904,14 +904,24 @@ class QueueEngine:
         if taker is not None and taker.id in q.members:
             if h["added"]:
                 self._remove_membership(q, taker)
+                # the taker's own pending hand-overs of this spot have nothing left to give
+                for other in self._handovers.values():
+                    if (
+                        other["state"] == "pending"
+                        and other["agent"] == taker.id
+                        and other["queue"] == h["queue"]
+                    ):
+                        other["state"] = "cancelled"
+                        self._audit("system", "cancel_hand_over", other["id"])
             else:
                 self._set_active(q, taker, False)
         h["state"] = "reverted"
         self._audit("system", "revert_hand_over", hid)
 
     def handovers(self) -> list[dict[str, Any]]:
-        """All hand-overs with their state (pending, accepted, declined, reverted, or cancelled
-        by a configuration change at :meth:`restore`)."""
+        """All hand-overs with their state (pending, accepted, declined, reverted, or cancelled:
+        by a configuration change at :meth:`restore`, or a stand-in's pending hand-over of a
+        spot that ended)."""
         return [dict(h) for h in self._handovers.values()]
 
     def coverage_gaps(
