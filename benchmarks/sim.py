@@ -172,7 +172,8 @@ def run_engine_floor(hours: float, seed: int) -> dict[str, float]:
     names = [f"a{i + 1}" for i in range(AGENTS)]
     cfg = QueuesConfig.from_dict(
         {
-            "agents": {n: {} for n in names},
+            # as Scenario.mmc: agents auto-accept (service starts when an agent is assigned)
+            "agents": {n: {"auto_accept": True} for n in names},
             "queues": {"q": {"members": names, "ring_timeout": 1e9, "service_level": 20}},
         }
     )
