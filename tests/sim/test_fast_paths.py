@@ -47,8 +47,10 @@ def test_callers_are_randrange_draws() -> None:
         assert sim._caller() == expect
 
 
-def test_rows_equal_attrs_rows() -> None:
-    rec = [7, "+1", 1.5, "q", "queue", "abandoned", None, 9.0, None, 1, True, False, "1-2"]
+@pytest.mark.parametrize("announced", [None, 42.5])
+def test_rows_equal_attrs_rows(announced: float | None) -> None:
+    rec = [7, "+1", 1.5, "q", "queue", "abandoned", None, 9.0, None, 1, True, False, "1-2",
+           announced]  # fmt: skip
     row = call_row(rec)
     names = [f.name for f in attrs.fields(CallRow)]
     same = CallRow(**dict(zip(names, rec, strict=True)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -317,6 +318,9 @@ def test_simulate_cli(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "service_level" in res.output and "waste_missed" in res.output
     assert "call outcomes: answered " in res.output and "(first run)" in res.output
+    # city_week announces waits: the told and the actual mean waits of answered callers
+    assert re.search(r"wait announcements: \d+ answered callers were told \d+ s on average"
+                     r" and waited \d+ s \(first run\)", res.output)  # fmt: skip
     assert out.exists()
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(_with("days", 0)))

@@ -28,7 +28,7 @@ def demo(scenario: Path | None, out: Path, seed: int, progress: bool) -> None:
     from tqdm import tqdm
 
     from civiccc.cases import SqliteStore
-    from civiccc.cli.simulate import kpi_table, outcome_line
+    from civiccc.cli.simulate import announce_line, kpi_table, outcome_line
     from civiccc.sim import load_scenario, simulate_to_sqlite, write_report
 
     path = scenario or _SCENARIO
@@ -48,6 +48,9 @@ def demo(scenario: Path | None, out: Path, seed: int, progress: bool) -> None:
         store.close()
     click.echo(kpi_table(res))
     click.echo(outcome_line(res))
+    announced = announce_line(res)
+    if announced is not None:
+        click.echo(announced)
     click.echo(f"{len(res.calls)} calls, {len(res.cases)} cases ({stored} stored in {db})")
     report = write_report(res, out / "report.html")
     click.echo(f"report: {report}")

@@ -8,7 +8,7 @@ import click
 
 from civiccc.errors import ConfigError
 
-__all__ = ["kpi_table", "outcome_line", "simulate"]
+__all__ = ["announce_line", "kpi_table", "outcome_line", "simulate"]
 
 
 def kpi_table(data: object) -> str:
@@ -44,6 +44,20 @@ def outcome_line(res: object) -> str:
     )
 
 
+def announce_line(res: object) -> str | None:
+    """How the wait announcements compared with the waits (``None`` without announcements)."""
+    from civiccc.sim._report import announcement_accuracy
+
+    acc = announcement_accuracy(res)  # type: ignore[arg-type]
+    if acc is None:
+        return None
+    n, told, waited = acc
+    return (
+        f"wait announcements: {n} answered callers were told {told:.0f} s on average"
+        f" and waited {waited:.0f} s"
+    )
+
+
 @click.command()
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--replications", "-n", default=1, show_default=True, type=click.IntRange(1))
@@ -74,7 +88,11 @@ def simulate(
         summary = run_replications(sc, replications, seed=seed)
     click.echo(f"{sc.name}: {replications} replication(s), seeds {seed}..{seed + replications - 1}")
     click.echo(kpi_table(summary if replications > 1 else summary.runs[0]))
-    click.echo(outcome_line(summary.runs[0]) + (" (first run)" if replications > 1 else ""))
+    first = " (first run)" if replications > 1 else ""
+    click.echo(outcome_line(summary.runs[0]) + first)
+    announced = announce_line(summary.runs[0])
+    if announced is not None:
+        click.echo(announced + first)
     if report is not None:
         write_report(summary if replications > 1 else summary.runs[0], report)
         click.echo(f"report: {report}")

@@ -40,7 +40,7 @@ _INF = math.inf
 
 # call record (a list, mutated while the call runs; see _records.call_rows)
 _ID, _CALLER, _ARRIVED, _QUEUE, _KIND, _OUTCOME, _ANSWERED, _ENDED, _AGENT, _ATTEMPT = range(10)
-_CALLBACK, _CASE, _DIGITS = 10, 11, 12
+_CALLBACK, _CASE, _DIGITS, _ANNOUNCED = 10, 11, 12, 13
 
 
 def _sampler(dist: Dist, rng: random.Random) -> Callable[[], float]:
@@ -402,7 +402,7 @@ class _Sim:
             target, kind, digits, priority = self._route(caller, now, dtmf)
         self.n += 1
         rec: list[Any] = [self.n, caller, now, target, kind, None, None, None, None, attempt,
-                          False, False, digits]  # fmt: skip
+                          False, False, digits, None]  # fmt: skip
         self.rows.append(None)
         if target in self.queue_ids:
             rec[_KIND] = "queue"  # e.g. an on-call transfer modelled as a hotline
@@ -418,7 +418,12 @@ class _Sim:
         # drawn for every call (stable streams)
         pq = patience_q[target]() if patience_q and target in patience_q else self.patience()
         self._commands()
-        if pq < _INF and rec[_ANSWERED] is None and call in live:  # still waiting
+        if rec[_ANSWERED] is None and call in live:  # still waiting
+            # a caller left waiting (no agent rung yet) hears the hotline's estimate
+            if self.sc.announce and self.engine.call_info(call)["state"] == "waiting":
+                rec[_ANNOUNCED] = self.engine.estimated_wait(call)
+            if pq >= _INF:
+                return
             t = now + pq
             heapq.heappush(self.heap, (t if t > now else now, 0, next(self.seq), "abandon", call))
 

@@ -47,6 +47,9 @@ class CallRow:
     callback: bool
     case: bool
     digits: str
+    #: with ``Scenario.announce``: the queue engine's wait estimate when the caller started
+    #: waiting (``QueueEngine.estimated_wait``); ``None`` for calls answered at once
+    announced_wait: float | None = None
 
     @property
     def wait(self) -> float:
@@ -83,7 +86,7 @@ class CaseRow:
 
 
 _CALL_FIELDS = ("call", "caller", "arrived", "queue", "kind", "outcome", "answered", "ended",
-                "agent", "attempt", "callback", "case", "digits")  # fmt: skip
+                "agent", "attempt", "callback", "case", "digits", "announced_wait")  # fmt: skip
 _AGENT_FIELDS = ("agent", "status", "start", "end")
 
 
@@ -96,7 +99,9 @@ def _slot_setters(cls: type, names: tuple[str, ...]) -> list[Any]:
 
 
 def _call_row_builder() -> Callable[[Sequence[Any]], CallRow]:
-    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12 = _slot_setters(CallRow, _CALL_FIELDS)
+    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13 = _slot_setters(
+        CallRow, _CALL_FIELDS
+    )
     new = object.__new__
 
     def call_row(r: Sequence[Any]) -> CallRow:
@@ -106,7 +111,7 @@ def _call_row_builder() -> Callable[[Sequence[Any]], CallRow]:
         keyword ``__init__`` of a frozen class costs more than the rest of a simulated call.
 
         >>> row = call_row([1, None, 0.0, "q", "queue", "answered", 5.0, 60.0, "a", 0, False,
-        ...                 False, ""])
+        ...                 False, "", None])
         >>> row.wait, row == CallRow(call=1, caller=None, arrived=0.0, queue="q", kind="queue",
         ...     outcome="answered", answered=5.0, ended=60.0, agent="a", attempt=0, callback=False,
         ...     case=False, digits="")
@@ -126,6 +131,7 @@ def _call_row_builder() -> Callable[[Sequence[Any]], CallRow]:
         s10(o, r[10])
         s11(o, r[11])
         s12(o, r[12])
+        s13(o, r[13])
         return o
 
     return call_row

@@ -149,6 +149,17 @@ def outcome_counts(res: Results) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def announcement_accuracy(res: Results) -> tuple[int, float, float] | None:
+    """For answered callers who were told a wait estimate (``Scenario.announce``): how many,
+    the mean announced wait and the mean actual wait (s); ``None`` if nobody was told one."""
+    told = [(c.announced_wait, c.wait) for c in res.calls
+            if c.announced_wait is not None and c.outcome == "answered"]  # fmt: skip
+    if not told:
+        return None
+    n = len(told)
+    return n, sum(a for a, _ in told) / n, sum(w for _, w in told) / n
+
+
 _COLS = ("offered", "answered", "abandoned", "service_level", "asa", "abandonment",
          "unanswered_rate", "occupancy", "callbacks", "overflow", "cases", "sla_breaches",
          "transfer_rate", "fcr")  # fmt: skip

@@ -146,6 +146,7 @@ class Scenario:
     services: Mapping[str, str] = attrs.field(factory=dict)
     shifts: Mapping[str, tuple[Shift, ...]] = attrs.field(factory=dict)
     interval: float = 1800.0
+    announce: bool = False
 
     @property
     def end(self) -> float:
@@ -247,7 +248,7 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
     known = {
         "name", "seed", "start", "days", "timezone", "flow", "calendars", "queues", "queues_file",
         "arrivals", "callers", "dtmf", "patience", "retrial", "handle", "answer_delay",
-        "callbacks", "repeat", "cases", "shifts", "interval", "default_queue",
+        "callbacks", "repeat", "cases", "shifts", "interval", "default_queue", "announce",
     }  # fmt: skip
     for k in d:
         if k not in known:
@@ -401,6 +402,10 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
             if q not in qcfg.queues:
                 raise _err(f"unknown queue {q!r}", f"{key.split('_')[0]}.queues.{q}", q)
     kw["answer_delay"] = _num(d.get("answer_delay", 0.0), "answer_delay")
+    announce = d.get("announce", False)
+    if not isinstance(announce, bool):
+        raise _err("announce must be true or false", "announce", announce)
+    kw["announce"] = announce
     cb = _map(d.get("callbacks", {}), "callbacks")
     kw["callback_acceptance"] = _share(cb.get("acceptance", 0.0), "callbacks.acceptance")
     kw["callback_reached"] = _share(cb.get("reached", 1.0), "callbacks.reached")
