@@ -12,7 +12,7 @@ import pytest
 import civiccc
 
 SRC = Path(civiccc.__file__).parent
-CORE = {"clock", "calendar", "numbers", "events", "errors"}
+CORE = {"clock", "calendar", "numbers", "events", "errors", "_documents"}
 DOMAINS = {"routing", "queues", "cases"}
 TOP = {"sim", "cli"}
 

@@ -104,7 +104,7 @@ def test_errors_in_files_name_file_and_calendar(tmp_path: Path) -> None:
         == f"{f}: calendars.desk.hours.mon[0]: end 08:00 is before start 09:00 (write the end as 'HH:MM+1' for a range past midnight)"
     )
     f.write_text("calendars: [unclosed")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError, match="invalid YAML"):
         load_calendars(f)
     with pytest.raises(ConfigError, match="cannot read calendars"):
         load_calendars(tmp_path / "missing.yaml")

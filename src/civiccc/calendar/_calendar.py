@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import attrs
 import pendulum
 
+from civiccc._documents import parse_yaml
 from civiccc.calendar._spec import (
     DAYS,
     Deviation,
@@ -1032,16 +1033,13 @@ def load_calendars(
         file = file or str(path)
         try:
             text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"not UTF-8 text (byte {e.start})", file=file) from None
         except OSError as e:
             msg = f"cannot read calendars: {e.strerror}"
             raise ConfigError(msg, file=file) from None
-        import yaml
-
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            msg = f"not valid YAML/JSON: {e}"
-            raise ConfigError(msg, file=file) from None
+        # YAML (JSON is YAML too); a duplicated calendar or field is refused, not dropped
+        data = parse_yaml(text, file)
     else:
         data = source
     if not isinstance(data, Mapping):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from civiccc._documents import read_document
 from civiccc.cases._lifecycle import CaseState
 from civiccc.errors import ConfigError
 
@@ -360,14 +360,5 @@ class Catalogue:
     def load(cls, path: str | Path) -> Catalogue:
         """Load a catalogue from a YAML or JSON file."""
         p = Path(path)
-        text = p.read_text(encoding="utf-8")
-        try:
-            if p.suffix == ".json":
-                data = json.loads(text)
-            else:
-                import yaml
-
-                data = yaml.safe_load(text)
-        except (ValueError, Exception) as e:
-            raise ConfigError(f"cannot parse: {e}", file=str(p)) from None
+        data = read_document(p)  # errors name the file and line; duplicate keys refused
         return cls.from_dict(data, file=str(p))

@@ -7,14 +7,12 @@ and ``flow.schema.json`` for its JSON Schema. Parsing keeps the values as writte
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 
+from civiccc._documents import read_document
 from civiccc.errors import ConfigError
 from civiccc.routing._kinds import KEYS, NodeKind, check_prompt, is_identifier, validate_params
 
@@ -157,53 +155,6 @@ def _plain(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- reading files
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses duplicate keys (which would silently drop a node)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            mark = key_node.start_mark
-            msg = f"duplicate key {key!r} (line {mark.line + 1})"
-            raise ConfigError(msg, path=f"line {mark.line + 1}", value=key)
-        seen[key] = loader.construct_object(value_node, deep=True)
-    return seen
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
-def read_document(path: str | Path) -> Any:
-    """Read a YAML or JSON document; errors name the file (and the line when known)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        msg = f"cannot read file: {exc.strerror or exc}"
-        raise ConfigError(msg, file=str(p)) from exc
-    try:
-        if p.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except ConfigError as exc:
-        raise exc.at(file=str(p)) from None
-    except json.JSONDecodeError as exc:
-        msg = f"invalid JSON: {exc.msg}"
-        raise ConfigError(msg, file=str(p), path=f"line {exc.lineno}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        msg = f"invalid YAML: {problem}"
-        raise ConfigError(msg, file=str(p), path=where) from exc
 
 
 # --------------------------------------------------------------------------- parsing

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from civiccc._documents import read_document
 from civiccc.clock import ensure_aware
 from civiccc.errors import ConfigError
 
@@ -239,7 +240,6 @@ def _dist(d: Mapping[str, Any], key: str, default: Dist, path: str) -> Dist:
 
 
 def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
-    import yaml
 
     from civiccc.calendar import load_calendars
     from civiccc.queues import QueuesConfig
@@ -283,8 +283,13 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
     kw["calendars"] = cals
     if "queues_file" in d:
         p = _load_file(base, d["queues_file"], "queues_file")
-        qdata = yaml.safe_load(p.read_text())
-        qdata = qdata.get("queues_config", qdata)
+        try:
+            qdata = read_document(p)
+        except ConfigError as e:
+            raise e.at(prefix="queues_file") from None
+        if isinstance(qdata, Mapping) and "queues_config" in qdata:
+            qdata = qdata["queues_config"]
+        qdata = _map(qdata, "queues_file")
     elif "queues" in d:
         qdata = _map(d["queues"], "queues")
     else:
@@ -511,13 +516,8 @@ def load_scenario(path_or_mapping: str | Path | Mapping[str, Any]) -> Scenario:
     """
     if isinstance(path_or_mapping, Mapping):
         return Scenario.from_dict(path_or_mapping)
-    import yaml
-
     p = Path(path_or_mapping)
-    try:
-        data = yaml.safe_load(p.read_text())
-    except OSError as e:
-        raise ConfigError(f"cannot read scenario: {e}", file=str(p)) from None
+    data = read_document(p)  # errors name the file and line; duplicate keys refused
     try:
         return Scenario.from_dict(_map(data, "<scenario>"), base=p.parent)
     except ConfigError as e:

@@ -1,0 +1,109 @@
+"""Every loader reads files through civiccc._documents: duplicate keys refused, errors located."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from civiccc.calendar import load_calendars
+from civiccc.cases import Catalogue
+from civiccc.errors import ConfigError
+from civiccc.routing import load_flow
+from civiccc.sim import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+EX = ROOT / "examples"
+
+LOADERS: dict[str, tuple[Path, Callable[[Path], Any]]] = {
+    "calendar": (EX / "calendars" / "city_hall.yaml", load_calendars),
+    "catalogue": (EX / "cases" / "services.yaml", Catalogue.load),
+    "flow": (EX / "flows" / "city_hall.yaml", load_flow),
+    "scenario": (EX / "scenarios" / "town_storm_de.yaml", load_scenario),
+}
+
+
+def _copy(tmp_path: Path, src: Path) -> Path:
+    """The example next to copies of the files it names (relative paths keep working)."""
+    for f in src.parent.parent.rglob("*"):
+        if f.is_file() and f.suffix in (".yaml", ".yml", ".csv", ".json"):
+            dst = tmp_path / f.relative_to(src.parent.parent)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_bytes(f.read_bytes())
+    return tmp_path / src.relative_to(src.parent.parent)
+
+
+@pytest.mark.parametrize("kind", sorted(LOADERS))
+def test_a_duplicated_top_level_key_is_refused_with_file_and_line(
+    tmp_path: Path, kind: str
+) -> None:
+    src, load = LOADERS[kind]
+    path = _copy(tmp_path, src)
+    load(path)  # the copy loads
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, ln in enumerate(lines) if ln and ln[0].isalpha() and ":" in ln)
+    key = lines[first].split(":")[0]
+    # the first top-level key again, at the end: PyYAML alone would keep this one silently
+    path.write_text("\n".join([*lines, lines[first]]) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load(path)
+    msg = str(err.value)
+    assert f"duplicate key {key!r} (line {len(lines) + 1})" in msg
+    assert str(path) in msg
+
+
+@pytest.mark.parametrize("kind", sorted(LOADERS))
+def test_bad_bytes_and_bad_yaml_name_the_file(tmp_path: Path, kind: str) -> None:
+    _, load = LOADERS[kind]
+    binary = tmp_path / "b.yaml"
+    binary.write_bytes(b"\xff\xfe\x00x")
+    with pytest.raises(ConfigError, match="not UTF-8") as err:
+        load(binary)
+    assert str(binary) in str(err.value)
+    broken = tmp_path / "c.yaml"
+    broken.write_text("a: [unclosed\nb: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="invalid YAML") as err:
+        load(broken)
+    assert str(broken) in str(err.value)
+    unsafe = tmp_path / "d.yaml"
+    unsafe.write_text("a: !!python/object/apply:os.system ['true']\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="invalid YAML"):
+        load(unsafe)
+
+
+def test_duplicate_nested_key_in_a_calendar_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "cal.yaml"
+    f.write_text(
+        "calendars:\n"
+        "  hall: {timezone: America/Vancouver, hours: 24/7}\n"
+        "  hall: {timezone: Europe/Berlin, hours: 24/7}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"duplicate key 'hall' \(line 3\)"):
+        load_calendars(f)
+
+
+def test_scenario_queues_file_errors_are_located(tmp_path: Path) -> None:
+    src = _copy(tmp_path, LOADERS["scenario"][0])
+    q = tmp_path / "scenarios" / "q.yaml"
+    q.write_text("- not\n- a mapping\n", encoding="utf-8")
+    # replace the scenario's inline queues block by a queues_file reference
+    out, skipping = [], False
+    for ln in src.read_text(encoding="utf-8").splitlines():
+        if ln.startswith("queues:"):
+            out.append("queues_file: q.yaml")
+            skipping = True
+            continue
+        if skipping and (ln.startswith(" ") or not ln):
+            continue
+        skipping = False
+        out.append(ln)
+    src.write_text("\n".join(out) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="queues_file") as err:
+        load_scenario(src)
+    assert "mapping" in str(err.value)
+    q.write_text("queues_config:\n  agents: {}\n  agents: {}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="duplicate key 'agents'"):
+        load_scenario(src)
