@@ -23,12 +23,12 @@ import heapq
 import random
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from civiccc.clock import VirtualClock
 from civiccc.queues import QueueEngine, QueuesConfig
 
 T0 = 1_750_000_000.0
@@ -75,6 +75,22 @@ def make_stream(world: dict[str, Any], n_events: int, seed: int) -> list[tuple[A
 
 
 # --------------------------------------------------------------------------- engine driver
+class _StepClock:
+    """The replay's clock: a ``civiccc.clock.Clock`` whose instant the driver sets as a plain
+    attribute (the engine reads ``timestamp()`` when a clock has one, as ``VirtualClock`` does)."""
+
+    __slots__ = ("t",)
+
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.t, UTC)
+
+    def timestamp(self) -> float:
+        return self.t
+
+
 def run_engine(
     world: dict[str, Any], stream: list[tuple[Any, ...]]
 ) -> tuple[list[tuple[str, str]], float]:
@@ -91,7 +107,7 @@ def run_engine(
             },
         }
     )
-    clock = VirtualClock(T0)
+    clock = _StepClock(T0)
     eng = QueueEngine(cfg, clock=clock)
     for a in world["agents"]:
         eng.login(a)
@@ -99,6 +115,7 @@ def run_engine(
     matches: list[tuple[str, str]] = []
     offered: dict[str, str] = {}
     connected: dict[str, None] = {}
+    waiting: set[str] = set()  # arrived, not yet offered (what the adapter knows)
     paused: set[str] = set()
     drain = eng.drain
     arrive, answer, end, pause, resume, status = (
@@ -113,10 +130,11 @@ def run_engine(
     start = _timer()
     for ev in stream:
         t += STEP
-        clock._t = t  # the benchmark moves the virtual clock without a method call
+        clock.t = t
         kind = ev[0]
         if kind == "arrive":
             arrive(ev[2], call=ev[1], priority=ev[3])
+            waiting.add(ev[1])
         elif kind == "answer":
             if not offered:
                 continue
@@ -134,8 +152,9 @@ def run_engine(
             if cid in connected:
                 del connected[cid]
                 end(cid)
-            elif cid in offered or cid in eng._calls:
+            elif cid in offered or cid in waiting:
                 offered.pop(cid, None)
+                waiting.discard(cid)
                 end(cid)
             else:
                 continue
@@ -152,6 +171,7 @@ def run_engine(
         for cmd in drain():
             if cmd.kind == "ring":
                 offered[cmd.call] = cmd.agent  # type: ignore[index]
+                waiting.discard(cmd.call)  # type: ignore[arg-type]
                 matches.append((cmd.call, cmd.agent))  # type: ignore[arg-type]
     return matches, _timer() - start
 
