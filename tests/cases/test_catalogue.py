@@ -77,7 +77,7 @@ def _with(path: list[Any], value: Any) -> dict[str, Any]:
             "value list",
         ),
         (["services", 1, "code"], "pothole", "services[1].code", "duplicate service code"),
-        (["services", 0, "colour"], "red", "services[0]", "unknown keys"),
+        (["services", 0, "colour"], "red", "services[0].colour", "unknown keys"),
         (["jurisdiction", "timezone"], "Mars/Base", "jurisdiction.timezone", "time zone"),
         (["services"], {}, "services", "must be a list"),
     ],

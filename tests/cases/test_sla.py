@@ -356,7 +356,7 @@ def test_emergency_suspension() -> None:
         van(2025, 6, 16, 10), van(2025, 6, 17, 10), reason="storm", by="mayor", tags=["storm"]
     )
     assert by_tag.due(a) == van(2025, 6, 17, 8, 30)
-    by_tag.tag(a, "storm", by="c")
+    by_tag.tag(a, "storm", by="c", at=van(2025, 6, 16, 9))  # events are dated after creation
     assert by_tag.due(a) == van(2025, 6, 18, 8, 30)
     with pytest.raises(ConfigError, match="needs services"):
         desk.declare_emergency(van(2025, 6, 16), van(2025, 6, 17), reason="x", by="y")

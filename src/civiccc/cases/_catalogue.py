@@ -139,12 +139,40 @@ def _mapping(value: Any, path: str) -> Mapping[str, Any]:
     return value
 
 
+def _fields(
+    data: Mapping[str, Any], allowed: Sequence[str], path: str, node: str | None = None
+) -> None:
+    """Refuse keys outside ``allowed``; the error's path names the first unknown key."""
+    unknown = sorted((k for k in data if k not in allowed), key=str)
+    if unknown:
+        msg = f"unknown keys {unknown} (allowed: {', '.join(allowed)})"
+        where = f"{path}.{unknown[0]}" if path else str(unknown[0])
+        raise ConfigError(msg, path=where, node=node, value=unknown[0])
+
+
+def _text(data: Mapping[str, Any], key: str, path: str, node: str | None = None) -> str:
+    """An optional string field (``""`` when absent or null)."""
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        msg = f"{key!r} must be a string, got {value!r}"
+        raise ConfigError(msg, path=f"{path}.{key}", node=node, value=value)
+    return value
+
+
+def _flag(data: Mapping[str, Any], key: str, path: str, node: str | None = None) -> bool:
+    """An optional boolean: ``true``/``false`` only (``"no"`` is not a boolean)."""
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        msg = f"{key!r} must be true or false, got {value!r}"
+        raise ConfigError(msg, path=f"{path}.{key}", node=node, value=value)
+    return value
+
+
 def _target(kind: str, raw: Any, path: str) -> SlaTarget:
     if isinstance(raw, Mapping):
-        unknown = set(raw) - {"after", "business"}
-        if unknown:
-            msg = f"unknown keys {sorted(unknown)} (allowed: after, business)"
-            raise ConfigError(msg, path=path)
+        _fields(raw, ("after", "business"), path)
         business = raw.get("business", True)
         if not isinstance(business, bool):
             raise ConfigError("'business' must be true or false", path=f"{path}.business")
@@ -160,8 +188,13 @@ def _pause(raw: Any, path: str) -> dict[str, frozenset[CaseState]]:
         if kind not in CLOCK_KINDS:
             msg = f"unknown clock {kind!r} (known: {', '.join(CLOCK_KINDS)})"
             raise ConfigError(msg, path=f"{path}.{kind}")
+        if states is None:
+            states = ()
+        if isinstance(states, str) or not isinstance(states, Sequence):
+            msg = f"expected a list of case states, got {states!r}"
+            raise ConfigError(msg, path=f"{path}.{kind}", value=states)
         parsed = set()
-        for i, s in enumerate(states or ()):
+        for i, s in enumerate(states):
             try:
                 parsed.add(CaseState(s))
             except ValueError:
@@ -171,39 +204,130 @@ def _pause(raw: Any, path: str) -> dict[str, frozenset[CaseState]]:
     return out
 
 
+_SERVICE_FIELDS = (
+    "code",
+    "name",
+    "department",
+    "description",
+    "group",
+    "keywords",
+    "default_priority",
+    "attributes",
+    "sla",
+    "pause_in",
+    "warn_at",
+    "reopen",
+    "priority_change",
+)
+_DEFAULT_FIELDS = ("warn_at", "pause_in", "reopen", "priority_change")
+_CHOICES = {"reopen": ("resume", "restart"), "priority_change": ("retroactive", "restart")}
+
+
+def _warn_at(warn: Any, path: str, node: str | None = None) -> tuple[float, ...]:
+    if (
+        isinstance(warn, str)
+        or not isinstance(warn, Sequence)
+        or not all(
+            isinstance(w, int | float) and not isinstance(w, bool) and 0 < w < 1 for w in warn
+        )
+    ):
+        msg = f"warn_at must be a list of fractions between 0 and 1, got {warn!r}"
+        raise ConfigError(msg, path=path, node=node, value=warn)
+    return tuple(sorted(float(w) for w in warn))
+
+
+def _choice(value: Any, key: str, path: str, node: str | None = None) -> str:
+    allowed = _CHOICES[key]
+    if not isinstance(value, str) or value not in allowed:
+        msg = f"{key} must be one of {', '.join(allowed)}, got {value!r}"
+        raise ConfigError(msg, path=path, node=node, value=value)
+    return value
+
+
+def _defaults(raw: Any) -> dict[str, Any]:
+    """The catalogue-wide defaults, checked once (errors name ``defaults.<field>``)."""
+    data = _mapping(raw, "defaults")
+    _fields(data, _DEFAULT_FIELDS, "defaults")
+    out: dict[str, Any] = {
+        "warn_at": _warn_at(data.get("warn_at", [0.75]), "defaults.warn_at"),
+        "pause_in": _pause(data.get("pause_in", {}), "defaults.pause_in"),
+    }
+    for key, allowed in _CHOICES.items():
+        out[key] = _choice(data.get(key, allowed[0]), key, f"defaults.{key}")
+    return out
+
+
+def _attribute(a: Any, apath: str, code: str) -> AttributeSpec:
+    a = _mapping(a, apath)
+    _fields(a, ("code", "datatype", "required", "description", "values"), apath, code)
+    acode = _str(a, "code", apath)
+    datatype = a.get("datatype", "string")
+    if not isinstance(datatype, str) or datatype not in _DATATYPES:
+        msg = f"unknown datatype {datatype!r} (known: {', '.join(_DATATYPES)})"
+        raise ConfigError(msg, path=f"{apath}.datatype", node=code, value=datatype)
+    raw_values = a.get("values", ()) or ()
+    if isinstance(raw_values, str | Mapping) or not isinstance(raw_values, Sequence):
+        msg = f"'values' must be a list, got {raw_values!r}"
+        raise ConfigError(msg, path=f"{apath}.values", node=code, value=raw_values)
+    values: list[tuple[str, str]] = []
+    for j, v in enumerate(raw_values):
+        vpath = f"{apath}.values[{j}]"
+        if isinstance(v, Mapping):
+            _fields(v, ("key", "name"), vpath, code)
+            key = _value_key(v.get("key"), f"{vpath}.key", code)
+            name = _text(v, "name", vpath, code) or key
+        else:
+            key = name = _value_key(v, vpath, code)
+        if any(key == k for k, _ in values):
+            msg = f"duplicate value key {key!r}"
+            raise ConfigError(msg, path=vpath, node=code, value=key)
+        values.append((key, name))
+    if datatype.endswith("valuelist") and not values:
+        raise ConfigError("a value list needs 'values'", path=f"{apath}.values", node=code)
+    return AttributeSpec(
+        code=acode,
+        datatype=datatype,
+        values=tuple(values),
+        required=_flag(a, "required", apath, code),
+        description=_text(a, "description", apath, code),
+    )
+
+
+def _value_key(v: Any, path: str, code: str) -> str:
+    """A value-list key: a non-empty string, or an integer (kept as its text)."""
+    if isinstance(v, bool) or not isinstance(v, str | int) or v == "":
+        msg = f"a value key must be a non-empty string or an integer, got {v!r}"
+        raise ConfigError(msg, path=path, node=code, value=v)
+    return str(v)
+
+
+def _keywords(raw: Any, path: str, code: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return tuple(k.strip() for k in raw.split(",") if k.strip())
+    if isinstance(raw, Sequence) and all(isinstance(k, str) for k in raw):
+        return tuple(raw)
+    msg = f"keywords must be a list of strings or a comma-separated string, got {raw!r}"
+    raise ConfigError(msg, path=path, node=code, value=raw)
+
+
 def _service(
     data: Any, path: str, defaults: Mapping[str, Any], depts: Mapping[str, Any]
 ) -> Service:
     data = _mapping(data, path)
     code = _str(data, "code", path)
-    known = {
-        "code",
-        "name",
-        "department",
-        "description",
-        "group",
-        "keywords",
-        "default_priority",
-        "attributes",
-        "sla",
-        "pause_in",
-        "warn_at",
-        "reopen",
-        "priority_change",
-    }
-    if unknown := set(data) - known:
-        msg = f"unknown keys {sorted(unknown)}"
-        raise ConfigError(msg, path=path, node=code)
+    _fields(data, _SERVICE_FIELDS, path, code)
     dept = _str(data, "department", path)
     if dept not in depts:
         msg = f"unknown department {dept!r} (known: {', '.join(sorted(depts))})"
         raise ConfigError(msg, path=f"{path}.department", node=code, value=dept)
     prio = data.get("default_priority", "normal")
-    if prio not in PRIORITIES:
+    if not isinstance(prio, str) or prio not in PRIORITIES:
         msg = f"unknown priority {prio!r} (known: {', '.join(PRIORITIES)})"
         raise ConfigError(msg, path=f"{path}.default_priority", node=code, value=prio)
     targets: dict[str, dict[str, SlaTarget]] = {}
-    for p, per in _mapping(data.get("sla", {}), f"{path}.sla").items():
+    for p, per in _mapping(data.get("sla") or {}, f"{path}.sla").items():
         if p not in PRIORITIES:
             msg = f"unknown priority {p!r} (known: {', '.join(PRIORITIES)})"
             raise ConfigError(msg, path=f"{path}.sla.{p}", node=code, value=p)
@@ -213,65 +337,48 @@ def _service(
                 msg = f"unknown clock {kind!r} (known: {', '.join(CLOCK_KINDS)})"
                 raise ConfigError(msg, path=f"{path}.sla.{p}.{kind}", node=code)
             targets[p][kind] = _target(kind, raw, f"{path}.sla.{p}.{kind}")
-    attributes = []
-    orders: set[str] = set()
-    for i, a in enumerate(data.get("attributes", ()) or ()):
-        apath = f"{path}.attributes[{i}]"
-        a = _mapping(a, apath)
-        acode = _str(a, "code", apath)
-        if acode in orders:
-            raise ConfigError(f"duplicate attribute {acode!r}", path=f"{apath}.code", node=code)
-        orders.add(acode)
-        datatype = a.get("datatype", "string")
-        if datatype not in _DATATYPES:
-            msg = f"unknown datatype {datatype!r} (known: {', '.join(_DATATYPES)})"
-            raise ConfigError(msg, path=f"{apath}.datatype", node=code, value=datatype)
-        values = tuple(
-            (str(v["key"]), str(v.get("name", v["key"])))
-            if isinstance(v, Mapping)
-            else (str(v), str(v))
-            for v in a.get("values", ()) or ()
+    if targets and prio not in targets:
+        msg = (
+            f"default priority {prio!r} has no SLA entry (sla defines:"
+            f" {', '.join(p for p in PRIORITIES if p in targets)}); add sla.{prio} or set"
+            " default_priority to one of those"
         )
-        if datatype.endswith("valuelist") and not values:
-            raise ConfigError("a value list needs 'values'", path=f"{apath}.values", node=code)
-        attributes.append(
-            AttributeSpec(
-                code=acode,
-                datatype=datatype,
-                values=values,
-                required=bool(a.get("required", False)),
-                description=str(a.get("description", "")),
-            )
-        )
-    warn = data.get("warn_at", defaults.get("warn_at", [0.75]))
-    if not isinstance(warn, Sequence) or not all(
-        isinstance(w, int | float) and not isinstance(w, bool) and 0 < w < 1 for w in warn
-    ):
-        msg = f"warn_at must be a list of fractions between 0 and 1, got {warn!r}"
-        raise ConfigError(msg, path=f"{path}.warn_at", node=code, value=warn)
-    choices = {"reopen": ("resume", "restart"), "priority_change": ("retroactive", "restart")}
-    chosen = {}
-    for key, allowed in choices.items():
-        v = data.get(key, defaults.get(key, allowed[0]))
-        if v not in allowed:
-            msg = f"{key} must be one of {', '.join(allowed)}, got {v!r}"
-            raise ConfigError(msg, path=f"{path}.{key}", node=code, value=v)
-        chosen[key] = v
-    keywords = data.get("keywords", ())
-    if isinstance(keywords, str):
-        keywords = [k.strip() for k in keywords.split(",") if k.strip()]
+        raise ConfigError(msg, path=f"{path}.default_priority", node=code, value=prio)
+    raw_attrs = data.get("attributes") or ()
+    if isinstance(raw_attrs, str | Mapping) or not isinstance(raw_attrs, Sequence):
+        msg = f"'attributes' must be a list, got {raw_attrs!r}"
+        raise ConfigError(msg, path=f"{path}.attributes", node=code, value=raw_attrs)
+    attributes: list[AttributeSpec] = []
+    for i, a in enumerate(raw_attrs):
+        spec = _attribute(a, f"{path}.attributes[{i}]", code)
+        if any(spec.code == x.code for x in attributes):
+            msg = f"duplicate attribute {spec.code!r}"
+            raise ConfigError(msg, path=f"{path}.attributes[{i}].code", node=code)
+        attributes.append(spec)
+    warn = (
+        _warn_at(data["warn_at"], f"{path}.warn_at", code)
+        if "warn_at" in data
+        else defaults["warn_at"]
+    )
+    pause = (
+        _pause(data["pause_in"], f"{path}.pause_in") if "pause_in" in data else defaults["pause_in"]
+    )
+    chosen = {
+        key: _choice(data[key], key, f"{path}.{key}", code) if key in data else defaults[key]
+        for key in _CHOICES
+    }
     return Service(
         code=code,
         name=_str(data, "name", path, code),
         department=dept,
-        description=str(data.get("description", "")),
-        group=str(data.get("group", "")),
-        keywords=tuple(keywords),
+        description=_text(data, "description", path, code),
+        group=_text(data, "group", path, code),
+        keywords=_keywords(data.get("keywords"), f"{path}.keywords", code),
         default_priority=prio,
         attributes=tuple(attributes),
         targets=targets,
-        pause_in=_pause(data.get("pause_in", defaults.get("pause_in", {})), f"{path}.pause_in"),
-        warn_at=tuple(sorted(float(w) for w in warn)),
+        pause_in=pause,
+        warn_at=warn,
         reopen=chosen["reopen"],
         priority_change=chosen["priority_change"],
     )
@@ -318,9 +425,9 @@ class Catalogue:
 
     @classmethod
     def _from_dict(cls, data: Mapping[str, Any]) -> Catalogue:
-        if unknown := set(data) - {"jurisdiction", "departments", "services", "defaults"}:
-            raise ConfigError(f"unknown keys {sorted(unknown)}", path="")
+        _fields(data, ("jurisdiction", "departments", "services", "defaults"), "")
         jur = _mapping(data.get("jurisdiction", {}), "jurisdiction")
+        _fields(jur, ("id", "timezone"), "jurisdiction")
         tz = _str(jur, "timezone", "jurisdiction", "UTC")
         try:
             import zoneinfo
@@ -331,14 +438,17 @@ class Catalogue:
             raise ConfigError(msg, path="jurisdiction.timezone", value=tz) from None
         depts = {}
         for did, d in _mapping(data.get("departments", {}), "departments").items():
-            d = _mapping(d, f"departments.{did}")
+            if not isinstance(did, str) or not did:
+                msg = f"a department id must be a non-empty string, got {did!r}"
+                raise ConfigError(msg, path=f"departments.{did}", value=did)
+            dpath = f"departments.{did}"
+            d = _mapping(d, dpath)
+            _fields(d, ("name", "calendar"), dpath, did)
             cal = d.get("calendar")
-            if cal is not None and not isinstance(cal, str):
-                raise ConfigError(
-                    "calendar must be a calendar id", path=f"departments.{did}.calendar"
-                )
-            depts[did] = Department(id=did, name=str(d.get("name", did)), calendar=cal)
-        defaults = _mapping(data.get("defaults", {}), "defaults")
+            if cal is not None and (not isinstance(cal, str) or not cal):
+                raise ConfigError("calendar must be a calendar id", path=f"{dpath}.calendar")
+            depts[did] = Department(id=did, name=_text(d, "name", dpath, did) or did, calendar=cal)
+        defaults = _defaults(data.get("defaults") or {})
         raw = data.get("services", [])
         if not isinstance(raw, list):
             raise ConfigError("services must be a list", path="services")

@@ -22,6 +22,7 @@ from civiccc.cases._model import (
     Contact,
     Link,
     Location,
+    check_coordinates,
 )
 from civiccc.cases._sla import ClockState, ClockStatus, business_elapsed, due_ts, merge_intervals
 from civiccc.cases._stores import MemoryStore, Store
@@ -46,6 +47,55 @@ _EPS = 1e-6
 
 def _utc(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, _UTC)
+
+
+def _actor(by: Any) -> str:
+    """Who acts: a non-empty string (checked before any store is touched)."""
+    if not isinstance(by, str) or not by.strip():
+        msg = f"'by' must name who acts (a non-empty string), got {by!r}"
+        raise ConfigError(msg, path="by", value=by)
+    return by
+
+
+def _names(value: Any, path: str) -> list[str]:
+    """A list/tuple/set of non-empty strings; a bare string is refused, not split."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        msg = f"{path} must be a list of strings, got {value!r}"
+        raise ConfigError(msg, path=path, value=value)
+    out = list(value)
+    for i, x in enumerate(out):
+        if not isinstance(x, str) or not x:
+            msg = f"{path} must be a list of non-empty strings, got {x!r}"
+            raise ConfigError(msg, path=f"{path}[{i}]", value=x)
+    return out
+
+
+def _link_pairs(value: Any) -> list[tuple[str, str]]:
+    """``links``: (kind, ref) pairs of non-empty strings."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        msg = f"links must be a list of (kind, ref) pairs, got {value!r}"
+        raise ConfigError(msg, path="links", value=value)
+    out = []
+    for i, pair in enumerate(value):
+        if (
+            isinstance(pair, str | bytes)
+            or not isinstance(pair, Sequence)
+            or len(pair) != 2
+            or not all(isinstance(x, str) and x for x in pair)
+        ):
+            msg = f"a link must be a (kind, ref) pair of non-empty strings, got {pair!r}"
+            raise ConfigError(msg, path=f"links[{i}]", value=pair)
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def _check_location(location: Any) -> None:
+    if location is None:
+        return
+    if not isinstance(location, Location):
+        msg = f"location must be a Location, got {type(location).__name__}"
+        raise ConfigError(msg, path="location", value=location)
+    check_coordinates(location.lat, location.lon)
 
 
 @attrs.frozen(kw_only=True)
@@ -275,21 +325,29 @@ class CaseDesk:
         return list(self._cases.values())
 
     def _change(
-        self, case_id: str, fn: Callable[[Case, dt.datetime], T], at: dt.datetime | None = None
+        self,
+        case_id: str,
+        fn: Callable[[Case, dt.datetime], T],
+        at: dt.datetime | None = None,
+        what: str | None = None,
     ) -> T:
         """Apply ``fn`` and save. If someone else saved the case since we read it, reload it
-        with its row locked (in a transaction) and apply ``fn`` again: no change is lost."""
+        with its row locked (in a transaction) and apply ``fn`` again: no change is lost.
+
+        ``what`` names a user's event: it is refused (nothing changed) when dated before the
+        case's last recorded change. System bookkeeping (SLA alarms, calendar recomputation,
+        emergency notes) passes ``None``."""
         now = self._now(at)
         case = self._cases.get(case_id)
         try:
             if case is None:
                 case = self.store.get(case_id)
-            result = self._apply(case, fn, now)
+            result = self._apply(case, fn, now, what)
         except ConcurrencyError:
             self._cases.pop(case_id, None)
             with self.store.transaction():
                 case = self.store.get(case_id, lock=True)
-                result = self._apply(case, fn, now)
+                result = self._apply(case, fn, now, what)
         if case.is_open:
             self._cases[case_id] = case
         else:
@@ -297,7 +355,15 @@ class CaseDesk:
         self._index(case)
         return result
 
-    def _apply(self, case: Case, fn: Callable[[Case, dt.datetime], T], now: dt.datetime) -> T:
+    def _apply(
+        self,
+        case: Case,
+        fn: Callable[[Case, dt.datetime], T],
+        now: dt.datetime,
+        what: str | None = None,
+    ) -> T:
+        if what is not None:
+            _check_order(case, now, what)
         try:
             result = fn(case, now)
             case.updated_at = max(case.updated_at, now)
@@ -353,6 +419,10 @@ class CaseDesk:
         case_id: str | None = None,
     ) -> Case:
         """Open a case for a service; ``at`` defaults to the clock (set it for imports)."""
+        _actor(by)
+        tag_list = _names(tags, "tags")
+        link_list = _link_pairs(links)
+        _check_location(location)
         svc = self.catalogue.service(service_code)
         prio = priority or svc.default_priority
         if prio not in PRIORITIES:
@@ -373,9 +443,9 @@ class CaseDesk:
             channel=channel,
             location=location,
             attributes=attrs_in,
-            tags=sorted(set(tags)),
+            tags=sorted(set(tag_list)),
             reporter=reporter,
-            links=[Link(kind=k, ref=r, at=now) for k, r in links],
+            links=[Link(kind=k, ref=r, at=now) for k, r in link_list],
         )
         ts = now.timestamp()
         for kind, target in svc.targets_for(prio).items():
@@ -402,6 +472,7 @@ class CaseDesk:
         """Apply a lifecycle event (``triage``, ``assign``, ``start``, ``wait_citizen``,
         ``wait_third_party``, ``resume``, ``resolve``, ``close``, ``reopen``, ``cancel``);
         :class:`InvalidTransition` if the state does not allow it. Merging is :meth:`merge`."""
+        _actor(by)
         if event == "merge":
             raise InvalidTransition("case", self.get(case_id).state.value, event, case_id)
 
@@ -409,7 +480,7 @@ class CaseDesk:
             self._transition(case, event, now, by, note)
             return case
 
-        return self._change(case_id, apply, at)
+        return self._change(case_id, apply, at, event)
 
     def _transition(self, case: Case, event: str, now: dt.datetime, by: str, note: str) -> None:
         old = case.state
@@ -483,6 +554,7 @@ class CaseDesk:
         at: dt.datetime | None = None,
     ) -> Case:
         """Assign to a person and/or team (the ``assign`` event)."""
+        _actor(by)
 
         def apply(case: Case, now: dt.datetime) -> Case:
             who = "/".join(x for x in (team, assignee) if x)
@@ -491,7 +563,7 @@ class CaseDesk:
             case.team = team if team is not None else case.team
             return case
 
-        return self._change(case_id, apply, at)
+        return self._change(case_id, apply, at, "assign")
 
     def set_priority(
         self, case_id: str, priority: str, *, by: str, note: str = "", at: dt.datetime | None = None
@@ -499,6 +571,7 @@ class CaseDesk:
         """Change the priority; SLA targets follow (retroactive start with pauses carried, or
         a restart, as the service says). A clock that is already late breaches at once,
         without escalation fan-out."""
+        _actor(by)
         if priority not in PRIORITIES:
             msg = f"unknown priority {priority!r} (known: {', '.join(PRIORITIES)})"
             raise ConfigError(msg, path="priority", value=priority)
@@ -507,7 +580,7 @@ class CaseDesk:
             self._set_priority(case, priority, now, by, note)
             return case
 
-        return self._change(case_id, apply, at)
+        return self._change(case_id, apply, at, "set_priority")
 
     def _set_priority(
         self, case: Case, priority: str, now: dt.datetime, by: str, note: str
@@ -546,13 +619,15 @@ class CaseDesk:
     # ------------------------------------------------------------------ details
     def tag(self, case_id: str, *tags: str, by: str, at: dt.datetime | None = None) -> Case:
         """Add tags (e.g. ``hurricane`` for disaster reports)."""
+        _actor(by)
+        _names(tags, "tags")
 
         def apply(case: Case, now: dt.datetime) -> Case:
             case.tags = sorted(set(case.tags) | set(tags))
             self._audit(case, now, by, "tagged", ", ".join(tags))
             return case
 
-        return self._change(case_id, apply, at)
+        return self._change(case_id, apply, at, "tag")
 
     def link(
         self,
@@ -565,7 +640,8 @@ class CaseDesk:
         at: dt.datetime | None = None,
     ) -> Case:
         """Link a call, callback, voicemail, note or other record (by reference)."""
-        if not kind or not ref:
+        _actor(by)
+        if not isinstance(kind, str) or not isinstance(ref, str) or not kind or not ref:
             raise ConfigError("a link needs a kind and a ref", path="link", value=(kind, ref))
 
         def apply(case: Case, now: dt.datetime) -> Case:
@@ -573,7 +649,7 @@ class CaseDesk:
             self._audit(case, now, by, "linked", f"{kind} {ref}")
             return case
 
-        return self._change(case_id, apply, at)
+        return self._change(case_id, apply, at, "link")
 
     def attach(
         self,
@@ -586,13 +662,16 @@ class CaseDesk:
         at: dt.datetime | None = None,
     ) -> Case:
         """Attach a file by reference."""
+        _actor(by)
+        if not isinstance(ref, str) or not ref:
+            raise ConfigError("an attachment needs a ref", path="ref", value=ref)
 
         def apply(case: Case, now: dt.datetime) -> Case:
             case.attachments.append(Attachment(ref=ref, name=name, media_type=media_type))
             self._audit(case, now, by, "attached", name or ref)
             return case
 
-        return self._change(case_id, apply, at)
+        return self._change(case_id, apply, at, "attach")
 
     def message(
         self,
@@ -606,6 +685,7 @@ class CaseDesk:
         """Record a public message. A citizen's message starts the next-reply clock (from the
         oldest unanswered one); a staff reply answers it, gives the first response and
         restarts the periodic-update clock."""
+        _actor(by)
 
         def apply(case: Case, now: dt.datetime) -> Case:
             ts = now.timestamp()
@@ -648,7 +728,7 @@ class CaseDesk:
             self._audit(case, now, by, "message", text)
             return case
 
-        return self._change(case_id, apply, at)
+        return self._change(case_id, apply, at, "message")
 
     # ------------------------------------------------------------------ duplicates
     def find_duplicates(
@@ -685,11 +765,15 @@ class CaseDesk:
     ) -> Case:
         """Merge a duplicate into its master: the duplicate closes (its clocks are cancelled),
         the master keeps the SLA and its reporter follows the master."""
+        _actor(by)
         if duplicate_id == master_id:
             raise InvalidTransition("case", self.get(master_id).state.value, "merge", master_id)
         master = self.get(master_id)
         if not master.is_open:
             raise InvalidTransition("case", master.state.value, "absorb_duplicate", master_id)
+        now = self._now(at)
+        _check_order(self.get(duplicate_id), now, "merge")  # both before either changes
+        _check_order(master, now, "merge")
         with self.batch():
             dup_reporter: list[Contact | None] = []
 
@@ -700,7 +784,7 @@ class CaseDesk:
                 dup_reporter[:] = [case.reporter, *case.followers]
                 return case
 
-            self._change(duplicate_id, apply_dup, at)
+            self._change(duplicate_id, apply_dup, now, "merge")
 
             def apply_master(case: Case, now: dt.datetime) -> Case:
                 case.duplicate_ids.append(duplicate_id)
@@ -708,7 +792,7 @@ class CaseDesk:
                 self._audit(case, now, by, "absorbed", f"duplicate {duplicate_id}")
                 return case
 
-            return self._change(master_id, apply_master, at)
+            return self._change(master_id, apply_master, now, "merge")
 
     def followers(self, case_id: str) -> list[Contact]:
         """Everyone to tell about progress: the reporter and the reporters of merged cases."""
@@ -798,9 +882,12 @@ class CaseDesk:
         return {k: self._status(case, c, now) for k, c in case.clocks.items()}
 
     def due(self, case_id: str, kind: str = "resolution") -> dt.datetime | None:
-        """The due instant of one clock (``None`` while paused at the due point)."""
+        """The due instant of one clock (``None`` while paused at the due point);
+        :class:`NotFoundError` when the case has no such clock, as :meth:`explain`."""
         case = self.get(case_id)
-        ts = self._clock_due(case, case.clocks[kind]) if kind in case.clocks else None
+        if kind not in case.clocks:
+            raise NotFoundError(f"case {case_id!r} has no {kind!r} clock")
+        ts = self._clock_due(case, case.clocks[kind])
         return None if ts is None else _utc(ts)
 
     def explain(self, case_id: str, kind: str = "resolution") -> str:
@@ -1019,14 +1106,15 @@ class CaseDesk:
     ) -> Suspension:
         """Suspend the clocks of matching cases (services, departments and/or tags) in
         ``[start, end)``; audited on every open case it touches and kept in the store."""
+        _actor(by)
         s = ensure_aware(start, "start").timestamp()
         e = ensure_aware(end, "end").timestamp()
         if e <= s:
             raise ConfigError("end is not after start", path="end", value=end)
         scope = {
-            "services": frozenset(services),
-            "departments": frozenset(departments),
-            "tags": frozenset(tags),
+            "services": frozenset(_names(services, "services")),
+            "departments": frozenset(_names(departments, "departments")),
+            "tags": frozenset(_names(tags, "tags")),
         }
         if not any(scope.values()):
             raise ConfigError("an emergency needs services, departments or tags", path="scope")
@@ -1089,6 +1177,18 @@ class CaseDesk:
         for case in self._cases.values():
             self._reindex(case.id, case)
         return len(self._cases)
+
+
+def _check_order(case: Case, now: dt.datetime, what: str) -> None:
+    """Refuse an event dated before the case's creation or its last recorded change."""
+    if now >= case.updated_at:
+        return
+    if now < case.created_at:
+        since = f"its creation at {case.created_at.isoformat()}"
+    else:
+        since = f"its last recorded change at {case.updated_at.isoformat()}"
+    msg = f"case {case.id!r}: {what} at {now.isoformat()} is before {since}"
+    raise ConfigError(msg, path="at", node=case.id, value=now)
 
 
 def _check_attributes(svc: Service, values: Mapping[str, Any]) -> None:

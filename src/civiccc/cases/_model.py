@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import attrs
 
 from civiccc.cases._lifecycle import CLOSED_STATES, CaseState
+from civiccc.errors import ConfigError
 
-__all__ = ["Attachment", "AuditEntry", "Case", "ClockRecord", "Contact", "Link", "Location"]
+__all__ = [
+    "Attachment",
+    "AuditEntry",
+    "Case",
+    "ClockRecord",
+    "Contact",
+    "Link",
+    "Location",
+    "check_coordinates",
+]
 
 _UTC = dt.UTC
 
@@ -20,6 +31,35 @@ def _ts(t: dt.datetime | None) -> float | None:
 
 def _dt(ts: float | None) -> dt.datetime | None:
     return None if ts is None else dt.datetime.fromtimestamp(ts, _UTC)
+
+
+def check_coordinates(
+    lat: Any, lon: Any, *, lat_path: str = "location.lat", lon_path: str = "location.lon"
+) -> None:
+    """The one rule for a latitude/longitude pair (WGS84): both or neither, finite numbers,
+    latitude in [-90, 90], longitude in [-180, 180]; :class:`ConfigError` naming the field
+    otherwise.
+
+    >>> check_coordinates(49.28, -123.12)
+    >>> check_coordinates(999, -123.12)
+    Traceback (most recent call last):
+    ...
+    civiccc.errors.ConfigError: location.lat: latitude 999 out of range (-90 to 90, finite)
+    """
+    pairs = ((lat, lat_path, "latitude", 90), (lon, lon_path, "longitude", 180))
+    for value, path, name, limit in pairs:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            msg = f"{name} must be a number, got {value!r}"
+            raise ConfigError(msg, path=path, value=value)
+        if not math.isfinite(value) or not -limit <= value <= limit:
+            msg = f"{name} {value!r} out of range (-{limit} to {limit}, finite)"
+            raise ConfigError(msg, path=path, value=value)
+    if (lat is None) != (lon is None):
+        missing, path = ("longitude", lon_path) if lon is None else ("latitude", lat_path)
+        msg = f"a location with coordinates needs both latitude and longitude ({missing} missing)"
+        raise ConfigError(msg, path=path)
 
 
 @attrs.frozen(kw_only=True)

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from civiccc.cases._catalogue import Catalogue
-from civiccc.cases._desk import CaseDesk
-from civiccc.cases._model import Case, Contact, Location
+from civiccc.cases._desk import CaseDesk, _actor
+from civiccc.cases._model import Case, Contact, Location, check_coordinates
 from civiccc.errors import ConfigError
 
 __all__ = [
@@ -172,7 +172,10 @@ def import_requests(
     desk: CaseDesk, requests: Iterable[Mapping[str, Any]], *, by: str, channel: str = "open311"
 ) -> list[Case]:
     """Create cases from Open311 service requests (e.g. another system's export); ids,
-    times, location and open/closed status are kept, SLA clocks are computed here."""
+    times, location and open/closed status are kept, SLA clocks are computed here.
+    A request updated before it was requested is refused (``updated_datetime``); all
+    requests are imported or none."""
+    _actor(by)
     created = []
     with desk.batch():
         for i, r in enumerate(requests):
@@ -197,10 +200,7 @@ def _import_one(desk: CaseDesk, r: Mapping[str, Any], by: str, channel: str) -> 
         lonf = None if lon in (None, "") else float(lon)
     except (TypeError, ValueError):
         raise ConfigError(f"lat/long must be numbers, got {lat!r}, {lon!r}", path="lat") from None
-    if (latf is not None and not -90 <= latf <= 90) or (
-        lonf is not None and not -180 <= lonf <= 180
-    ):
-        raise ConfigError(f"lat/long out of range: {lat!r}, {lon!r}", path="lat")
+    check_coordinates(latf, lonf, lat_path="lat", lon_path="long")
     address = r.get("address") or r.get("address_string")
     if latf is None and not address:
         raise ConfigError("a request needs lat/long or an address", path="address")
@@ -212,7 +212,15 @@ def _import_one(desk: CaseDesk, r: Mapping[str, Any], by: str, channel: str) -> 
     if any(r.get(k) for k in ("email", "phone", "first_name", "last_name")):
         name = " ".join(str(r[k]) for k in ("first_name", "last_name") if r.get(k)) or None
         reporter = Contact(name=name, phone=r.get("phone"), email=r.get("email"))
+    updated = r.get("updated_datetime")
+    t = _parse_time(str(updated), "updated_datetime") if updated else requested
     rid = r.get("service_request_id")
+    if t < requested:
+        msg = (
+            f"request {rid!r}: updated_datetime {t.isoformat()} is before requested_datetime"
+            f" {requested.isoformat()}"
+        )
+        raise ConfigError(msg, path="updated_datetime", value=updated)
     case = desk.create(
         code,
         by=by,
@@ -224,8 +232,6 @@ def _import_one(desk: CaseDesk, r: Mapping[str, Any], by: str, channel: str) -> 
         case_id=None if rid is None else str(rid),
     )
     if status == "closed":
-        updated = r.get("updated_datetime")
-        t = _parse_time(str(updated), "updated_datetime") if updated else requested
         desk.fire(case.id, "triage", by=by, at=t)
         desk.fire(case.id, "resolve", by=by, note=str(r.get("status_notes") or ""), at=t)
     return desk.get(case.id)

@@ -20,7 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from civiccc.cases._lifecycle import CLOSED_STATES
 from civiccc.cases._model import AuditEntry, Case, ClockRecord
-from civiccc.errors import ConcurrencyError, NotFoundError, StoreError
+from civiccc.errors import ConcurrencyError, ConfigError, NotFoundError, StoreError
 
 __all__ = ["MemoryStore", "PostgresStore", "SqliteStore", "Store", "open_store"]
 
@@ -829,15 +829,32 @@ class PostgresStore(_SqlStore):
 
 
 def open_store(url: str | Path | None = None) -> Store:
-    """A store from a URL: ``None``/``"memory:"``, a SQLite path or ``sqlite:///path``,
-    ``postgresql://...``.
+    """A store from a URL: ``None``/``"memory:"``, a SQLite path or ``sqlite:///path``
+    (``sqlite://`` alone: an in-memory SQLite database), ``postgresql://...``. An empty
+    string or another ``scheme://`` is a :class:`ConfigError`.
 
     >>> type(open_store("memory:")).__name__
     'MemoryStore'
+    >>> open_store("mysql://x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    civiccc.errors.ConfigError: store: unknown scheme 'mysql' in 'mysql://x' (supported: ...)
     """
-    if url is None or str(url) == "memory:":
+    if url is None or (isinstance(url, str) and url == "memory:"):
         return MemoryStore()
-    s = str(url)
-    if s.startswith(("postgresql://", "postgres://")):
+    if isinstance(url, Path):
+        return SqliteStore(url)
+    if not isinstance(url, str) or not url.strip():
+        msg = f"a store URL must be a non-empty string or a path, got {url!r}"
+        raise ConfigError(msg, path="store", value=url)
+    s = url
+    scheme, sep, _ = s.partition("://")
+    if sep and scheme.lower() in ("postgresql", "postgres"):
         return PostgresStore(s)
+    if sep and scheme.lower() != "sqlite":
+        msg = (
+            f"unknown scheme {scheme!r} in {s!r} (supported: memory:, a SQLite path,"
+            " sqlite:///path, postgresql://, postgres://)"
+        )
+        raise ConfigError(msg, path="store", value=s)
     return SqliteStore(s.removeprefix("sqlite:///").removeprefix("sqlite://") or ":memory:")

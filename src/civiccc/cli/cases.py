@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from civiccc.calendar import load_calendars
+from civiccc.calendar import Calendar, load_calendars
 from civiccc.cases import CaseDesk, Catalogue, MemoryStore, services_json
 from civiccc.clock import VirtualClock
-from civiccc.errors import ConfigError
+from civiccc.errors import ConfigError, NoOpenTimeError
 
 __all__ = ["cases"]
 
@@ -80,15 +80,36 @@ def due(
             "needs a UTC offset, e.g. 2025-06-16T09:00-07:00", param_hint="--at"
         )
     attributes = dict(a.split("=", 1) for a in attrs_ if "=" in a)
+    calendars = _calendars(calendars_file)
     try:
-        desk = CaseDesk(
-            cat,
-            clock=VirtualClock(opened),
-            calendars=load_calendars(calendars_file),
-            store=MemoryStore(),
-        )
-        case = desk.create(service, by="cli", priority=priority, at=opened, attributes=attributes)
+        desk = CaseDesk(cat, clock=VirtualClock(opened), calendars=calendars, store=MemoryStore())
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
-    for kind in case.clocks:
-        click.echo(desk.explain(case.id, kind))
+    try:
+        case = desk.create(service, by="cli", priority=priority, at=opened, attributes=attributes)
+    except OverflowError:
+        raise _out_of_range(at, "it is outside the supported dates") from None
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    try:
+        explained = [desk.explain(case.id, kind) for kind in case.clocks]
+    except OverflowError:
+        raise _out_of_range(at, "it is outside the supported dates") from None
+    except (ConfigError, NoOpenTimeError) as e:
+        # calendars lay out a bounded range of years: a due time beyond is not computable
+        raise _out_of_range(at, str(e)) from None
+    for text in explained:
+        click.echo(text)
+
+
+def _calendars(path: Path) -> dict[str, Calendar]:
+    try:
+        return load_calendars(path)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _out_of_range(at: str, why: str) -> click.BadParameter:
+    return click.BadParameter(
+        f"cannot compute due times for a case opened at {at!r}: {why}", param_hint="'--at'"
+    )
