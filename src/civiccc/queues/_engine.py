@@ -137,6 +137,7 @@ class _Call:
         "attempts",
         "callback",
         "caller",
+        "cb_offer",
         "consult",
         "entered",
         "excluded",
@@ -153,6 +154,7 @@ class _Call:
         "timeout_due",
         "transfers",
     )
+    cb_offer: int  # set only once a callback is offered (see __init__)
 
     def __init__(
         self, cid: str, queue: str, priority: int, now: float, seq: int, caller: str | None
@@ -178,6 +180,9 @@ class _Call:
         self.consult: str | None = None
         self.skills: Mapping[str, int] = _NOTHING
         self.caller = caller
+        # cb_offer (the seq of the queue visit in which a callback was offered) is left unset
+        # until an offer is made, so that a call costs nothing more to create; read it with
+        # _callback_offered(c)
 
 
 class _Queue:
@@ -267,10 +272,42 @@ class Kpis:
     callback_failed: int = 0
 
 
-def _ts(t: datetime | float, what: str) -> float:
+def _ts(t: datetime | float, what: str, *, finite: bool = True) -> float:
+    """Epoch seconds of an aware datetime or a number; NaN (and, if ``finite``, ±inf) refused."""
     if isinstance(t, datetime):
         return ensure_aware(t, what).timestamp()
-    return float(t)
+    if isinstance(t, bool) or not isinstance(t, (int, float)):
+        msg = f"{what} must be an aware datetime or epoch seconds (a number)"
+        raise ConfigError(msg, path=what, value=t)
+    ts = float(t)
+    if ts != ts or (finite and not math.isfinite(ts)):
+        raise ConfigError(f"{what} must be a finite time, not {ts!r}", path=what, value=t)
+    return ts
+
+
+def _check_priority(priority: Any, call_queue: str) -> None:
+    """Refuse a priority that is not an integer 1 (very high) .. 5 (off the hot path)."""
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        msg = "priority must be an integer 1 (very high) .. 5, 3 = normal"
+        raise ConfigError(msg, path="priority", node=call_queue, value=priority)
+    if not 1 <= priority <= 5:
+        msg = f"priority {priority} is out of range: 1 (very high) .. 5, 3 = normal"
+        raise ConfigError(msg, path="priority", node=call_queue, value=priority)
+
+
+def _check_skills(skills: Any, call_queue: str) -> None:
+    """Refuse required skills that are not ``{skill: level 1..3}``."""
+    if not isinstance(skills, Mapping):
+        raise ConfigError(
+            "skills must map skill -> level", path="skills", node=call_queue, value=skills
+        )
+    for sk, lv in skills.items():
+        if not isinstance(sk, str) or not sk:
+            msg = "a skill is named by a non-empty string"
+            raise ConfigError(msg, path="skills", node=call_queue, value=sk)
+        if isinstance(lv, bool) or not isinstance(lv, int) or not 1 <= lv <= 3:
+            msg = "a required skill level is an integer 1..3 (as agents' skills)"
+            raise ConfigError(msg, path=f"skills.{sk}", node=call_queue, value=lv)
 
 
 class QueueEngine:
@@ -428,6 +465,7 @@ class QueueEngine:
             elif kind == "cb_offer":
                 c = self._calls[a]
                 if c.callback is None:
+                    c.cb_offer = c.seq
                     self._cmd("offer_callback", call=c.id, queue=c.queue)
             elif kind == "cb_retry":
                 self._callback_retry(self._calls[a])
@@ -929,7 +967,7 @@ class QueueEngine:
     ) -> list[tuple[float, float]]:
         """Intervals (epoch seconds) within ``[start, end)`` when the coverage rule was broken."""
         q = self._queue(queue)
-        a, b = _ts(start, "start"), _ts(end, "end")
+        a, b = _ts(start, "start", finite=False), _ts(end, "end", finite=False)
         gaps = list(q.gaps)
         if q.gap_start is not None:
             gaps.append([q.gap_start, max(self._now, q.gap_start)])
@@ -963,17 +1001,10 @@ class QueueEngine:
             q = self._queues[queue]
         except KeyError:
             raise NotFoundError(f"unknown queue {queue!r}") from None
-        if priority.__class__ is not int and (
-            isinstance(priority, bool) or not isinstance(priority, int)
-        ):
-            raise ConfigError("priority must be an integer", path="priority", value=priority)
+        if priority.__class__ is not int or not 1 <= priority <= 5:  # one test when valid
+            _check_priority(priority, queue)
         if skills is not None:
-            if not isinstance(skills, Mapping):
-                raise ConfigError("skills must map skill -> level", path="skills", value=skills)
-            for sk, lv in skills.items():
-                if isinstance(lv, bool) or not isinstance(lv, int):
-                    msg = "a required skill level is an integer"
-                    raise ConfigError(msg, path=f"skills.{sk}", value=lv)
+            _check_skills(skills, queue)
         calls = self._calls
         if call is None:
             self._call_no += 1
@@ -1066,6 +1097,7 @@ class QueueEngine:
                 and (q.n_waiting - 1) / max(1, self._ready_count(q)) >= cb.calls_per_agent
             )
             if offer:
+                c.cb_offer = c.seq
                 self._cmd("offer_callback", call=c.id, queue=spec.id)
         bus = self.bus
         if bus is not None and bus.has_subscribers(CallQueued):
@@ -1501,11 +1533,32 @@ class QueueEngine:
         self._move(c, to, "transfer")
 
     def accept_callback(self, call: str, number: str) -> None:
-        """The caller takes the callback offer and hangs up; the call keeps its place."""
+        """The caller takes the callback offer and hangs up; the call keeps its place.
+
+        Only a call offered a callback (an ``offer_callback`` command) in the queue it waits in
+        may accept it, once; anything else raises ``InvalidTransition``. ``number`` (where to
+        call back) must be a non-empty string.
+        """
         self._sync()
         c = self._call(call)
-        if c.state not in (WAITING, OFFERING) or c.callback is not None:
-            raise InvalidTransition("call", c.state, "accept_callback", call)
+        if (
+            c.state not in (WAITING, OFFERING)
+            or c.callback is not None
+            or not _callback_offered(c)
+            or self._queues[c.queue].spec.callback is None
+        ):
+            state = c.state
+            if c.callback is None and c.state in (WAITING, OFFERING):
+                why = (
+                    "no callback policy"
+                    if self._queues[c.queue].spec.callback is None
+                    else "no callback offered"
+                )
+                state = f"{state} ({why})"
+            raise InvalidTransition("call", state, "accept_callback", call)
+        if not isinstance(number, str) or not number.strip():
+            msg = "the number to call back must be a non-empty string"
+            raise ConfigError(msg, path="number", node=call, value=number)
         c.callback = number
         c.history.append(("callback", self._now, None))
         q = self._queues[c.queue]
@@ -1757,8 +1810,9 @@ class QueueEngine:
         timeout = ag.ring_timeout
         if timeout is None:
             timeout = spec.ring_timeout
-        self._tseq = tseq = self._tseq + 1
-        _heappush(self._timers, (now + timeout, tseq, "ring", cid, aid, c.gen))
+        if timeout:  # 0: no ring timeout, it rings until answered, refused or abandoned
+            self._tseq = tseq = self._tseq + 1
+            _heappush(self._timers, (now + timeout, tseq, "ring", cid, aid, c.gen))
         self._out.append(
             _new_cmd(Command, ("ring", now, cid, aid, spec.id, ag.contacts, spec.number, None))
         )
@@ -1851,6 +1905,7 @@ class QueueEngine:
             "history": [list(h) for h in c.history],
             "transfers": c.transfers,
             "callback": c.callback is not None,
+            "callback_offered": _callback_offered(c) and c.callback is None,
         }
 
     def calls(self) -> list[str]:
@@ -1893,8 +1948,8 @@ class QueueEngine:
         q = self._queue(queue)
         if actor is not None:
             self._require(actor, queue, (Role.ANALYST, Role.TEAM_LEADER), "read KPIs")
-        a = -math.inf if start is None else _ts(start, "start")
-        b = math.inf if end is None else _ts(end, "end")
+        a = -math.inf if start is None else _ts(start, "start", finite=False)
+        b = math.inf if end is None else _ts(end, "end", finite=False)
         recs = [r for r in q.records if a <= r[0] < b]
         T = q.spec.service_level
         count: dict[str, int] = {}
@@ -2007,6 +2062,7 @@ class QueueEngine:
                     "answered_at": c.answered_at,
                     "history": [list(h) for h in c.history],
                     "callback": c.callback,
+                    "callback_offered": _callback_offered(c),
                     "attempts": c.attempts,
                     "last_pos": c.last_pos,
                     "gen": c.gen,
@@ -2214,6 +2270,8 @@ class QueueEngine:
                 d["last_pos"],
                 d["gen"],
             )
+            if d.get("callback_offered", True):  # snapshots before it was recorded: offered
+                c.cb_offer = c.seq
             if c.queue in remaps:
                 c.last_pos = _remapped(remaps[c.queue], c.last_pos)
             c.timeout_due, c.transfers, c.consult, c.skills = (
@@ -2389,6 +2447,11 @@ def _remapped(remap: list[int], i: int) -> int:
     if i < 0 or not remap:
         return -1
     return remap[min(i, len(remap) - 1)]
+
+
+def _callback_offered(c: _Call) -> bool:
+    """Whether ``c`` was offered a callback in its current queue visit (``_move`` renews seq)."""
+    return getattr(c, "cb_offer", -1) == c.seq
 
 
 def _exclude(c: _Call, agent: str, until: float) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -65,6 +66,47 @@ def _err(msg: str, path: str, node: str | None = None, value: Any = None) -> Con
     return ConfigError(msg, path=path, node=node, value=value)
 
 
+def _refuse_unknown(
+    data: Mapping[str, Any], known: Iterable[str], path: str, node: str | None = None
+) -> None:
+    """Refuse any key of ``data`` not in ``known``: a misspelt field is never silently ignored."""
+    allowed = frozenset(known)
+    for key in data:
+        if key not in allowed:
+            where = f"{path}.{key}" if path else str(key)
+            msg = f"unknown field {key!r} (expected one of {', '.join(sorted(allowed))})"
+            raise _err(msg, where, node=node, value=key)
+
+
+#: A dial string: digits with an optional leading ``+`` and spaces, dots, hyphens or
+#: parentheses between them; 1 to 15 digits (E.164's maximum), so internal extensions pass.
+_DIAL = re.compile(r"\+?\(?[0-9](?:[0-9() .\-]*[0-9])?")
+#: A phone feature code: ``*`` or ``#`` first, then DTMF keys only, with at least one digit.
+_FEATURE_CODE = re.compile(r"[*#][0-9*#]*[0-9][0-9*#]*")
+
+
+def _dial_string(value: Any, path: str, node: str | None, what: str) -> str:
+    """``value`` as a phone number or extension (see ``_DIAL``), else a located ConfigError."""
+    text = _opt_str(value, path, node)
+    digits = sum(ch.isdigit() for ch in text) if text else 0
+    if text is None or not _DIAL.fullmatch(text) or not 1 <= digits <= 15:
+        msg = (
+            f"{what} must be a phone number or extension: digits, an optional leading '+', "
+            "spaces, dots, hyphens or parentheses, at most 15 digits"
+        )
+        raise _err(msg, path, node=node, value=value)
+    return text
+
+
+def _no_duplicates(items: Iterable[str], path: str, node: str | None, what: str) -> None:
+    seen: dict[str, int] = {}
+    for i, x in enumerate(items):
+        if x in seen:
+            msg = f"{what} {x!r} is listed twice ({path}[{seen[x]}] and [{i}])"
+            raise _err(msg, f"{path}[{i}]", node=node, value=x)
+        seen[x] = i
+
+
 @attrs.frozen(kw_only=True)
 class Action:
     """What happens to a call that leaves a queue by rule: overflow, timeout, no agents, closed.
@@ -78,21 +120,28 @@ class Action:
     message: str | None = None
 
     @classmethod
-    def from_dict(cls, data: Any, path: str) -> Action:
-        """Parse ``{"kind": ..., "target": ..., "message": ...}``."""
-        if not isinstance(data, Mapping):
-            raise _err("expected a mapping with 'kind'", path, value=data)
+    def from_dict(cls, data: Any, path: str, *, node: str | None = None) -> Action:
+        """Parse ``{"kind": ..., "target": ..., "message": ...}``; other keys are refused.
+
+        An ``external`` target is a phone number (see docs/queues.md, "Configuration rules").
+        """
+        if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
+            raise _err("expected a mapping with 'kind'", path, node=node, value=data)
+        _refuse_unknown(data, ("kind", "target", "message"), path, node)
         kind = data.get("kind", "disconnect")
         if not isinstance(kind, str) or kind not in ACTION_KINDS:
             raise _err(
                 f"unknown action kind {kind!r} (one of {sorted(ACTION_KINDS)})",
                 f"{path}.kind",
+                node=node,
                 value=kind,
             )
-        target = _opt_str(data.get("target"), f"{path}.target")
+        target = _opt_str(data.get("target"), f"{path}.target", node)
         if kind not in ("disconnect", "voicemail") and not target:
-            raise _err(f"action {kind!r} needs a 'target'", f"{path}.target")
-        message = _opt_str(data.get("message"), f"{path}.message")
+            raise _err(f"action {kind!r} needs a 'target'", f"{path}.target", node=node)
+        if kind == "external":
+            target = _dial_string(target, f"{path}.target", node, "an external target")
+        message = _opt_str(data.get("message"), f"{path}.message", node)
         return cls(kind=kind, target=target, message=message)
 
     def to_dict(self) -> dict[str, Any]:
@@ -189,7 +238,18 @@ class QueueSpec:
     default_handle_time: float = 180.0
 
 
-def _num(data: Mapping[str, Any], key: str, path: str, default: Any, kind: type = float) -> Any:
+def _num(
+    data: Mapping[str, Any],
+    key: str,
+    path: str,
+    default: Any,
+    kind: type = float,
+    *,
+    node: str | None = None,
+    positive: bool = False,
+    where: str | None = None,
+) -> Any:
+    """A finite, non-negative number (``positive``: > 0) or ``None``; ``where``: error path."""
     value = data.get(key, default)
     if value is None:
         return None
@@ -198,10 +258,12 @@ def _num(data: Mapping[str, Any], key: str, path: str, default: Any, kind: type 
         or not isinstance(value, (int, float))
         or not math.isfinite(value)
         or value < 0
+        or (positive and value == 0)
         or (kind is int and value != int(value))
     ):
-        what = "a non-negative integer" if kind is int else "a non-negative number"
-        raise _err(f"{key} must be {what}", f"{path}.{key}", value=value)
+        sign = "positive" if positive else "non-negative"
+        what = f"a {sign} integer" if kind is int else f"a {sign} number"
+        raise _err(f"{key} must be {what}", where or f"{path}.{key}", node=node, value=value)
     return kind(value)
 
 
@@ -237,27 +299,94 @@ def _opt_str(value: Any, path: str, node: str | None = None) -> str | None:
     return str(value)
 
 
-def _flag(data: Mapping[str, Any], key: str, path: str, default: bool = False) -> bool:
+def _flag(
+    data: Mapping[str, Any], key: str, path: str, default: bool = False, *, node: str | None = None
+) -> bool:
     value = data.get(key, default)
     if not isinstance(value, bool):
-        raise _err(f"{key} must be true or false", f"{path}.{key}", value=value)
+        raise _err(f"{key} must be true or false", f"{path}.{key}", node=node, value=value)
     return value
 
 
-def _waits(data: Mapping[str, Any], key: str, path: str) -> tuple[float, ...]:
+def _waits(data: Mapping[str, Any], key: str, path: str, node: str) -> tuple[float, ...]:
     out = []
-    for i, x in enumerate(_seq(data.get(key), f"{path}.{key}")):
-        out.append(_num({key: x}, key, path, 0.0))
-        if out[-1] is None:
-            raise _err("expected a number", f"{path}.{key}[{i}]", value=x)
+    for i, x in enumerate(_seq(data.get(key), f"{path}.{key}", node)):
+        where = f"{path}.{key}[{i}]"
+        if x is None:
+            raise _err("expected a number", where, node=node, value=x)
+        out.append(_num({key: x}, key, path, 0.0, node=node, where=where))
     return tuple(out)
 
 
+_QUEUE_FIELDS = frozenset(f.name for f in attrs.fields(QueueSpec)) - {"id"}
+_MEMBER_FIELDS = frozenset(f.name for f in attrs.fields(Member))
+_CALLBACK_FIELDS = frozenset(f.name for f in attrs.fields(CallbackPolicy))
+_COVERAGE_FIELDS = frozenset(f.name for f in attrs.fields(CoverageRule))
+
+
+def _member_from(m: Any, mpath: str, qid: str) -> Member:
+    if isinstance(m, str):
+        m = {"agent": m}
+    if not isinstance(m, Mapping) or not isinstance(m.get("agent"), str) or not m["agent"]:
+        raise _err("a member needs 'agent' (an agent id)", mpath, node=qid, value=m)
+    _refuse_unknown(m, _MEMBER_FIELDS, mpath, qid)
+    try:
+        roles = frozenset(
+            Role(r) for r in _strs(m.get("roles", ("member",)), f"{mpath}.roles", qid)
+        )
+    except ValueError:
+        raise _err(
+            "unknown role (member, team_leader, analyst)", f"{mpath}.roles", node=qid
+        ) from None
+    level = m.get("level", 1)
+    if isinstance(level, bool) or not isinstance(level, int) or level < 1:
+        raise _err("level must be an integer >= 1", f"{mpath}.level", node=qid, value=level)
+    return Member(
+        agent=m["agent"], level=level, roles=roles, paused=_flag(m, "paused", mpath, node=qid)
+    )
+
+
+def _callback_from(cb: Any, path: str, qid: str) -> CallbackPolicy:
+    cb = _mapping(cb, path, qid)
+    _refuse_unknown(cb, _CALLBACK_FIELDS, path, qid)
+    callback = CallbackPolicy(
+        after_wait=_num(cb, "after_wait", path, None, node=qid),
+        calls_waiting=_num(cb, "calls_waiting", path, None, int, node=qid),
+        calls_per_agent=_num(cb, "calls_per_agent", path, None, node=qid),
+        retry_delay=_num(cb, "retry_delay", path, 300.0, node=qid),
+        max_attempts=_num(cb, "max_attempts", path, 3, int, node=qid, positive=True),
+    )
+    if (
+        callback.after_wait is None
+        and callback.calls_waiting is None
+        and callback.calls_per_agent is None
+    ):
+        msg = "callback needs at least one of after_wait, calls_waiting, calls_per_agent"
+        raise _err(msg, path, node=qid)
+    return callback
+
+
+def _coverage_from(cov: Any, path: str, qid: str) -> CoverageRule:
+    cov = _mapping(cov, path, qid)
+    _refuse_unknown(cov, _COVERAGE_FIELDS, path, qid)
+    mode = cov.get("mode", "refuse")
+    if not isinstance(mode, str) or mode not in ("refuse", "warn"):
+        raise _err("mode must be 'refuse' or 'warn'", f"{path}.mode", node=qid, value=mode)
+    roster = _strs(cov.get("roster"), f"{path}.roster", qid)
+    _no_duplicates(roster, f"{path}.roster", qid, "agent")
+    fallback = cov.get("fallback")
+    if fallback is not None and fallback != "":  # "" (as before): no fallback
+        fallback = _dial_string(fallback, f"{path}.fallback", qid, "fallback (the number paged)")
+    return CoverageRule(
+        min_reachable=_num(cov, "min_reachable", path, 1, int, node=qid),
+        mode=mode,
+        roster=roster,
+        fallback=fallback,
+    )
+
+
 def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
-    known = {f.name for f in attrs.fields(QueueSpec)} - {"id"}
-    for key in data:
-        if key not in known:
-            raise _err(f"unknown field {key!r}", f"{path}.{key}", node=qid)
+    _refuse_unknown(data, _QUEUE_FIELDS, path, qid)
     try:
         strategy = Strategy(str(data.get("strategy", "longest_idle")))
     except ValueError:
@@ -267,83 +396,53 @@ def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
         basis = IdleBasis(str(data.get("idle_basis", "last_call_end")))
     except ValueError:
         raise _err(
-            "idle_basis must be last_call_end or ready_since", f"{path}.idle_basis"
+            "idle_basis must be last_call_end or ready_since", f"{path}.idle_basis", node=qid
         ) from None
-    members = []
-    for i, m in enumerate(_seq(data.get("members"), f"{path}.members", qid)):
-        mpath = f"{path}.members[{i}]"
-        if isinstance(m, str):
-            m = {"agent": m}
-        if not isinstance(m, Mapping) or not isinstance(m.get("agent"), str):
-            raise _err("a member needs 'agent' (an agent id)", mpath, node=qid, value=m)
-        try:
-            roles = frozenset(
-                Role(r) for r in _strs(m.get("roles", ("member",)), f"{mpath}.roles", qid)
-            )
-        except ValueError:
+    members = tuple(
+        _member_from(m, f"{path}.members[{i}]", qid)
+        for i, m in enumerate(_seq(data.get("members"), f"{path}.members", qid))
+    )
+    seen: dict[str, int] = {}
+    for i, mem in enumerate(members):
+        if mem.agent in seen:
             raise _err(
-                "unknown role (member, team_leader, analyst)", f"{mpath}.roles", node=qid
-            ) from None
-        level = m.get("level", 1)
-        if isinstance(level, bool) or not isinstance(level, int) or level < 1:
-            raise _err("level must be an integer >= 1", f"{mpath}.level", node=qid, value=level)
-        members.append(
-            Member(agent=m["agent"], level=level, roles=roles, paused=_flag(m, "paused", mpath))
-        )
+                f"agent {mem.agent!r} is a member twice (members[{seen[mem.agent]}] and "
+                f"members[{i}]); give one entry with its level and roles",
+                f"{path}.members[{i}].agent",
+                node=qid,
+                value=mem.agent,
+            )
+        seen[mem.agent] = i
     cb = data.get("callback")
-    callback = None
-    if cb is not None:
-        cb = _mapping(cb, f"{path}.callback", qid)
-        callback = CallbackPolicy(
-            after_wait=_num(cb, "after_wait", f"{path}.callback", None),
-            calls_waiting=_num(cb, "calls_waiting", f"{path}.callback", None, int),
-            calls_per_agent=_num(cb, "calls_per_agent", f"{path}.callback", None),
-            retry_delay=_num(cb, "retry_delay", f"{path}.callback", 300.0),
-            max_attempts=_num(cb, "max_attempts", f"{path}.callback", 3, int),
-        )
-        if (
-            callback.after_wait is None
-            and callback.calls_waiting is None
-            and callback.calls_per_agent is None
-        ):
-            msg = "callback needs at least one of after_wait, calls_waiting, calls_per_agent"
-            raise _err(msg, f"{path}.callback", node=qid)
+    callback = None if cb is None else _callback_from(cb, f"{path}.callback", qid)
     cov = data.get("coverage")
-    coverage = None
-    if cov is not None:
-        cov = _mapping(cov, f"{path}.coverage", qid)
-        mode = cov.get("mode", "refuse")
-        if not isinstance(mode, str) or mode not in ("refuse", "warn"):
-            raise _err("mode must be 'refuse' or 'warn'", f"{path}.coverage.mode", value=mode)
-        coverage = CoverageRule(
-            min_reachable=_num(cov, "min_reachable", f"{path}.coverage", 1, int),
-            mode=mode,
-            roster=_strs(cov.get("roster"), f"{path}.coverage.roster", qid),
-            fallback=_opt_str(cov.get("fallback"), f"{path}.coverage.fallback", qid),
-        )
+    coverage = None if cov is None else _coverage_from(cov, f"{path}.coverage", qid)
     apply_to = data.get("no_agents_apply_to", "new")
     if not isinstance(apply_to, str) or apply_to not in ("new", "all"):
-        raise _err("must be 'new' or 'all'", f"{path}.no_agents_apply_to", value=apply_to)
+        raise _err("must be 'new' or 'all'", f"{path}.no_agents_apply_to", node=qid, value=apply_to)
+    number = data.get("number", "")
+    if number is not None and number != "":
+        number = _dial_string(number, f"{path}.number", qid, "a queue's number")
 
     def act(key: str) -> Action | None:
-        return Action.from_dict(data[key], f"{path}.{key}") if key in data else None
+        return Action.from_dict(data[key], f"{path}.{key}", node=qid) if key in data else None
 
     return QueueSpec(
         id=qid,
-        number=_opt_str(data.get("number", ""), f"{path}.number", qid) or "",
+        number=number or "",
         strategy=strategy,
-        members=tuple(members),
+        members=members,
         idle_basis=basis,
-        ring_timeout=_num(data, "ring_timeout", path, 30.0),
-        wrap_up=_num(data, "wrap_up", path, 0.0),
-        presence_routing=_flag(data, "presence_routing", path),
-        no_answer_delay=_num(data, "no_answer_delay", path, 0.0),
-        reject_delay=_num(data, "reject_delay", path, 60.0),
-        max_no_answer=_num(data, "max_no_answer", path, 0, int),
-        level_waits=_waits(data, "level_waits", path),
-        skill_relax=_waits(data, "skill_relax", path),
-        max_waiting=_num(data, "max_waiting", path, None, int),
-        max_wait=_num(data, "max_wait", path, None),
+        ring_timeout=_num(data, "ring_timeout", path, 30.0, node=qid),
+        wrap_up=_num(data, "wrap_up", path, 0.0, node=qid),
+        presence_routing=_flag(data, "presence_routing", path, node=qid),
+        no_answer_delay=_num(data, "no_answer_delay", path, 0.0, node=qid),
+        reject_delay=_num(data, "reject_delay", path, 60.0, node=qid),
+        max_no_answer=_num(data, "max_no_answer", path, 0, int, node=qid),
+        level_waits=_waits(data, "level_waits", path, qid),
+        skill_relax=_waits(data, "skill_relax", path, qid),
+        max_waiting=_num(data, "max_waiting", path, None, int, node=qid),
+        max_wait=_num(data, "max_wait", path, None, node=qid),
         overflow=act("overflow") or Action(),
         timeout=act("timeout") or Action(),
         no_agents=act("no_agents"),
@@ -352,8 +451,8 @@ def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
         closed=act("closed") or Action(),
         callback=callback,
         coverage=coverage,
-        service_level=_num(data, "service_level", path, 20.0),
-        default_handle_time=_num(data, "default_handle_time", path, 180.0),
+        service_level=_num(data, "service_level", path, 20.0, node=qid),
+        default_handle_time=_num(data, "default_handle_time", path, 180.0, node=qid),
     )
 
 
@@ -422,57 +521,36 @@ class QueuesConfig:
 
     @classmethod
     def _from_dict(cls, data: Any) -> QueuesConfig:
+        if data is None:
+            raise _err("expected a mapping with 'agents' and 'queues', got nothing", "")
         data = _mapping(data, "")
-        agents: dict[str, AgentSpec] = {}
-        for aid, a in _mapping(data.get("agents"), "agents").items():
-            path = f"agents.{aid}"
-            a = _mapping(a, path, aid)
-            for key in a:
-                if key not in _AGENT_FIELDS:
-                    raise _err(f"unknown field {key!r}", f"{path}.{key}", node=aid)
-            contacts = []
-            for kind, c in _mapping(a.get("contacts"), f"{path}.contacts", aid).items():
-                cpath = f"{path}.contacts.{kind}"
-                if kind not in CONTACT_KINDS:
-                    raise _err(f"unknown contact kind {kind!r} (desk, softphone, mobile)", cpath)
-                if isinstance(c, (str, int)) and not isinstance(c, bool):
-                    c = {"number": c}
-                c = _mapping(c, cpath, aid)
-                number = _opt_str(c.get("number"), f"{cpath}.number", aid)
-                if not number:
-                    raise _err("a contact needs a 'number'", f"{cpath}.number", node=aid)
-                contacts.append(
-                    Contact(
-                        kind=kind,
-                        number=number,
-                        private=_flag(c, "private", cpath, kind == "mobile"),
-                    )
-                )
-            kinds = [c.kind for c in contacts]
-            ring = _strs(a["ring"], f"{path}.ring", aid) if "ring" in a else tuple(kinds)
-            for r in ring:
-                if r not in kinds:
-                    raise _err(
-                        f"ring names contact {r!r} that the agent does not have",
-                        f"{path}.ring",
-                        value=r,
-                    )
-            skills: dict[str, int] = {}
-            for sk, lv in _mapping(a.get("skills"), f"{path}.skills", aid).items():
-                if isinstance(lv, bool) or not isinstance(lv, int) or not 1 <= lv <= 3:
-                    msg = "a skill level is an integer 1..3"
-                    raise _err(msg, f"{path}.skills.{sk}", node=aid, value=lv)
-                skills[sk] = lv
-            agents[aid] = AgentSpec(
-                id=aid,
-                name=_opt_str(a.get("name", aid), f"{path}.name", aid) or aid,
-                contacts=tuple(contacts),
-                ring=ring,
-                skills=skills,
-                ring_timeout=_num(a, "ring_timeout", path, None),
-                presence_coupled=_flag(a, "presence_coupled", path),
-                auto_accept=_flag(a, "auto_accept", path),
+        if "queues_config" not in data:
+            return cls._plain(data)
+        # a hotlines file (examples/queues/hotlines.yaml): the configuration under
+        # queues_config, beside the calendar files its queues name (loaded by the caller)
+        _refuse_unknown(data, _FILE_FIELDS, "")
+        _strs(data.get("calendar_files"), "calendar_files")
+        inner = data["queues_config"]
+        if inner is None:
+            raise _err(
+                "expected a mapping with 'agents' and 'queues', got nothing", "queues_config"
             )
+        inner = _mapping(inner, "queues_config")
+        try:
+            return cls._plain(inner)
+        except ConfigError as exc:
+            raise exc.at(prefix="queues_config") from None
+
+    @classmethod
+    def _plain(cls, data: Mapping[str, Any]) -> QueuesConfig:
+        if "calendar_files" in data:
+            msg = "calendar_files belongs beside queues_config in a hotlines file, not in a config"
+            raise _err(msg, "calendar_files")
+        _refuse_unknown(data, _TOP_FIELDS, "")
+        agents = {
+            aid: _agent_from(aid, _mapping(a, f"agents.{aid}", aid), f"agents.{aid}")
+            for aid, a in _mapping(data.get("agents"), "agents").items()
+        }
         queues: dict[str, QueueSpec] = {}
         for qid, q in _mapping(data.get("queues"), "queues").items():
             spec = _queue_from_dict(qid, _mapping(q, f"queues.{qid}", qid), f"queues.{qid}")
@@ -490,14 +568,77 @@ class QueuesConfig:
                         f"unknown queue {act.target!r}", f"queues.{qid}.{key}.target", node=qid
                     )
             if spec.coverage:
-                for r in spec.coverage.roster:
+                for i, r in enumerate(spec.coverage.roster):
                     if r not in agents:
                         raise _err(
-                            f"unknown agent {r!r}", f"queues.{qid}.coverage.roster", node=qid
+                            f"unknown agent {r!r}",
+                            f"queues.{qid}.coverage.roster[{i}]",
+                            node=qid,
+                            value=r,
                         )
-        codes = dict(_mapping(data.get("feature_codes"), "feature_codes") or DEFAULT_FEATURE_CODES)
-        for code, action in codes.items():
-            if action not in ("login", "logout", "pause", "resume"):
-                msg = "a feature code maps to login, logout, pause or resume"
-                raise _err(msg, f"feature_codes.{code}", value=action)
-        return cls(agents=agents, queues=queues, feature_codes=codes)
+        return cls(agents=agents, queues=queues, feature_codes=_feature_codes(data))
+
+
+_TOP_FIELDS = frozenset(f.name for f in attrs.fields(QueuesConfig))
+_FILE_FIELDS = frozenset(("queues_config", "calendar_files"))
+_CONTACT_FIELDS = frozenset(("number", "private"))
+
+
+def _agent_from(aid: str, a: Mapping[str, Any], path: str) -> AgentSpec:
+    _refuse_unknown(a, _AGENT_FIELDS, path, aid)
+    contacts = []
+    for kind, c in _mapping(a.get("contacts"), f"{path}.contacts", aid).items():
+        cpath = f"{path}.contacts.{kind}"
+        if kind not in CONTACT_KINDS:
+            msg = f"unknown contact kind {kind!r} (desk, softphone, mobile)"
+            raise _err(msg, cpath, node=aid, value=kind)
+        if isinstance(c, (str, int)) and not isinstance(c, bool):
+            c = {"number": c}
+        c = _mapping(c, cpath, aid)
+        _refuse_unknown(c, _CONTACT_FIELDS, cpath, aid)
+        if c.get("number") is None or c.get("number") == "":
+            raise _err("a contact needs a 'number'", f"{cpath}.number", node=aid)
+        number = _dial_string(c["number"], f"{cpath}.number", aid, "a contact number")
+        private = _flag(c, "private", cpath, kind == "mobile", node=aid)
+        contacts.append(Contact(kind=kind, number=number, private=private))
+    kinds = [c.kind for c in contacts]
+    ring = _strs(a["ring"], f"{path}.ring", aid) if "ring" in a else tuple(kinds)
+    for r in ring:
+        if r not in kinds:
+            msg = f"ring names contact {r!r} that the agent does not have"
+            raise _err(msg, f"{path}.ring", node=aid, value=r)
+    _no_duplicates(ring, f"{path}.ring", aid, "contact")
+    skills: dict[str, int] = {}
+    for sk, lv in _mapping(a.get("skills"), f"{path}.skills", aid).items():
+        if isinstance(lv, bool) or not isinstance(lv, int) or not 1 <= lv <= 3:
+            msg = "a skill level is an integer 1..3"
+            raise _err(msg, f"{path}.skills.{sk}", node=aid, value=lv)
+        skills[sk] = lv
+    return AgentSpec(
+        id=aid,
+        name=_opt_str(a.get("name", aid), f"{path}.name", aid) or aid,
+        contacts=tuple(contacts),
+        ring=ring,
+        skills=skills,
+        ring_timeout=_num(a, "ring_timeout", path, None, node=aid),
+        presence_coupled=_flag(a, "presence_coupled", path, node=aid),
+        auto_accept=_flag(a, "auto_accept", path, node=aid),
+    )
+
+
+_FEATURE_ACTIONS = ("login", "logout", "pause", "resume")
+
+
+def _feature_codes(data: Mapping[str, Any]) -> dict[str, str]:
+    codes = dict(_mapping(data.get("feature_codes"), "feature_codes") or DEFAULT_FEATURE_CODES)
+    for code, action in codes.items():
+        if not _FEATURE_CODE.fullmatch(code) or len(code) > 16:
+            msg = (
+                f"feature code {code!r} is not a code a phone can dial: '*' or '#' first, then "
+                "digits, '*' or '#' (at least one digit, at most 16 keys), e.g. *61"
+            )
+            raise _err(msg, f"feature_codes.{code}", value=code)
+        if action not in _FEATURE_ACTIONS:
+            msg = "a feature code maps to login, logout, pause or resume"
+            raise _err(msg, f"feature_codes.{code}", value=action)
+    return codes
