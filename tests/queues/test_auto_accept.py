@@ -187,3 +187,20 @@ def test_auto_agents_are_never_left_ringing(auto: set[str], events: list[str]) -
                 assert c.contacts and c.data == "auto_accept"
         for a in auto:
             assert eng.status(a) is not AgentStatus.OFFERED
+
+
+@pytest.mark.parametrize("auto", ["A", ""])
+def test_no_callback_offer_to_a_caller_an_agent_already_takes(auto: str) -> None:
+    """A callback is offered only to a caller left waiting after the dispatch round: not to
+    one ringing an agent, nor to one connected by an auto-accepting agent."""
+    eng, _ = engine({"callback": {"calls_waiting": 0}}, auto=auto, agents="A")
+    eng.login("A")
+    eng.drain()
+    first = eng.arrive("q")
+    kinds = [c.kind for c in eng.drain()]
+    assert kinds == (["connect"] if auto else ["ring"])
+    second = eng.arrive("q")  # A is busy: this caller waits and is offered a callback
+    assert [(c.kind, c.call) for c in eng.drain()] == [("offer_callback", second)]
+    eng.accept_callback(second, "+16045550199")
+    with pytest.raises(InvalidTransition):
+        eng.accept_callback(first, "+16045550198")  # never offered

@@ -1089,6 +1089,7 @@ class QueueEngine:
             for w in spec.skill_relax:
                 self._timer(c.entered + w, "recheck", c.id, spec.id)
         cb = spec.callback
+        offer = False
         if cb is not None and c.callback is None and new:
             if cb.after_wait is not None:
                 self._timer(c.entered + cb.after_wait, "cb_offer", c.id, spec.id)
@@ -1096,9 +1097,6 @@ class QueueEngine:
                 cb.calls_per_agent is not None
                 and (q.n_waiting - 1) / max(1, self._ready_count(q)) >= cb.calls_per_agent
             )
-            if offer:
-                c.cb_offer = c.seq
-                self._cmd("offer_callback", call=c.id, queue=spec.id)
         bus = self.bus
         if bus is not None and bus.has_subscribers(CallQueued):
             bus.publish(
@@ -1112,6 +1110,11 @@ class QueueEngine:
             )
         if spec.strategy is not Strategy.LONGEST_IDLE or q.idle_heap:
             self._dispatch(q, None)
+        # offered only to a caller still waiting after the dispatch round: not to one already
+        # ringing an agent or connected (an auto-accepting agent took it)
+        if offer and c.state == WAITING:
+            c.cb_offer = c.seq
+            self._cmd("offer_callback", call=c.id, queue=spec.id)
 
     def _ready_count(self, q: _Queue) -> int:
         return sum(1 for a, m in q.members.items() if m.active and self._agents[a].status == _READY)
