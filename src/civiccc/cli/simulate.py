@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from civiccc.errors import ConfigError
+from civiccc.errors import CivicccError
 
 __all__ = ["announce_line", "kpi_table", "outcome_line", "simulate"]
 
@@ -61,7 +61,13 @@ def announce_line(res: object) -> str | None:
 @click.command()
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--replications", "-n", default=1, show_default=True, type=click.IntRange(1))
-@click.option("--seed", "-s", default=0, show_default=True, type=int)
+@click.option(
+    "--seed",
+    "-s",
+    default=None,
+    type=int,
+    help="Seed of the first replication (default: the scenario's seed, else 0).",
+)
 @click.option(
     "--report",
     "report",
@@ -70,7 +76,7 @@ def announce_line(res: object) -> str | None:
 )
 @click.option("--workers", type=click.IntRange(1), help="Process pool size (default: one per CPU).")
 def simulate(
-    scenario: Path, replications: int, seed: int, report: Path | None, workers: int | None
+    scenario: Path, replications: int, seed: int | None, report: Path | None, workers: int | None
 ) -> None:
     """Simulate SCENARIO (YAML) and print KPIs (means and 95 % CIs over replications)."""
     from concurrent.futures import ProcessPoolExecutor
@@ -79,13 +85,15 @@ def simulate(
 
     try:
         sc = load_scenario(scenario)
-    except ConfigError as e:
+        if seed is None:
+            seed = sc.seed if sc.seed is not None else 0
+        if workers is not None and replications > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                summary = run_replications(sc, replications, seed=seed, executor=pool)
+        else:
+            summary = run_replications(sc, replications, seed=seed)
+    except CivicccError as e:
         raise click.ClickException(str(e)) from None
-    if workers is not None and replications > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            summary = run_replications(sc, replications, seed=seed, executor=pool)
-    else:
-        summary = run_replications(sc, replications, seed=seed)
     click.echo(f"{sc.name}: {replications} replication(s), seeds {seed}..{seed + replications - 1}")
     click.echo(kpi_table(summary if replications > 1 else summary.runs[0]))
     first = " (first run)" if replications > 1 else ""
@@ -94,5 +102,8 @@ def simulate(
     if announced is not None:
         click.echo(announced + first)
     if report is not None:
-        write_report(summary if replications > 1 else summary.runs[0], report)
+        try:
+            write_report(summary if replications > 1 else summary.runs[0], report)
+        except OSError as e:
+            raise click.ClickException(f"{e.filename or report}: {e.strerror or e}") from None
         click.echo(f"report: {report}")

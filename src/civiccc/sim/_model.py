@@ -27,7 +27,7 @@ import attrs
 
 from civiccc.sim._core import streams
 from civiccc.sim._records import CallRow, CaseRow, Results, agent_rows, call_row
-from civiccc.sim._scenario import Dist, Scenario
+from civiccc.sim._scenario import Dist, Scenario, is_input_kind
 
 __all__ = ["simulate"]
 
@@ -154,7 +154,7 @@ class _Sim:
         self._inputs: dict[str, tuple[str, ...]] = {}
         if self.flow is not None:
             for nid, node in self.flow.spec.nodes.items():
-                if node.kind in ("menu", "language") or "dial" in node.kind:
+                if is_input_kind(node.kind):
                     keys = tuple(
                         k for k in getattr(node, "edges", {}) if len(k) == 1 and k in "0123456789*#"
                     )
@@ -731,7 +731,7 @@ def _next(day: date) -> date:
 def simulate(
     scenario: Scenario,
     *,
-    seed: int = 0,
+    seed: int | None = None,
     trace: bool = False,
     progress: Any = None,
     record_agents: bool = True,
@@ -739,12 +739,16 @@ def simulate(
 ) -> Results:
     """Run one replication of ``scenario`` with ``seed``; the same seed gives the same run.
 
+    Without ``seed``, the scenario's ``seed`` (``seed:`` in its file), else 0.
+
     ``trace=True`` keeps the event trace ``(time, kind, data)``; ``progress`` is called with
     simulated seconds done (e.g. a tqdm ``update``); ``record_agents=False`` skips the per-agent
     status intervals (and occupancy) for speed. With a service catalogue in the scenario, cases
     open in a :class:`civiccc.cases.CaseDesk` on the simulation clock, kept in ``store`` (a
     ``civiccc.cases`` store, e.g. ``SqliteStore(path)``; default: in memory).
     """
+    if seed is None:
+        seed = scenario.seed if scenario.seed is not None else 0
     sim = _Sim(scenario, seed, trace=trace, record_agents=record_agents, store=store)
     res = sim.run(progress)
     return res.with_seed(seed)

@@ -28,11 +28,13 @@ def run_replications(
     scenario: Scenario,
     n: int,
     *,
-    seed: int = 0,
+    seed: int | None = None,
     executor: Executor | None = None,
     record_agents: bool = True,
 ) -> Summary:
     """Run ``n`` replications (seeds ``seed .. seed + n - 1``) and summarise them.
+
+    Without ``seed``, the runs start at the scenario's ``seed`` (else 0).
 
     ``executor`` may be any :class:`concurrent.futures.Executor`: a thread or process pool, or a
     Dask ``distributed.Client(...).get_executor()``; the default is a process pool with at most
@@ -41,6 +43,8 @@ def run_replications(
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
+    if seed is None:
+        seed = scenario.seed if scenario.seed is not None else 0
     jobs = [(scenario, seed + i, record_agents) for i in range(n)]
     if executor is None:
         if n == 1:

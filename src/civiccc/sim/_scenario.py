@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,15 +25,62 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DISTS = ("exponential", "fixed", "lognormal", "uniform")
 
 
+def is_input_kind(kind: str) -> bool:
+    """Flow node kinds where the caller enters something (menus, language, dial by ...)."""
+    return kind in ("menu", "language") or "dial" in kind
+
+
+#: Limits on scenario data (documented in docs/sim.md): generous for any city, but finite, so a
+#: typo (``days: 1e9``, a rate of ``.inf``) is refused instead of running for ever.
+MAX_DAYS = 3660.0  # ten years
+MAX_RATE = 100_000.0  # calls per hour in one span of the weekly profile
+MAX_FACTOR = 100.0  # surge and holiday factors
+MAX_POOL = 10_000_000  # distinct callers
+MAX_DURATION = 366 * 86400.0  # any duration (distributions, fcr_window): a year
+MAX_ANSWER_DELAY = 3600.0
+MIN_INTERVAL, MAX_INTERVAL = 60.0, 7 * 86400.0
+
+#: The DTMF keys (``civiccc.routing``: a menu's key labels; ``Flow.start().press`` refuses others).
+DTMF_KEYS = frozenset("0123456789*#")
+#: CSV columns of ``arrivals.csv``.
+CSV_COLUMNS = ("time", "caller", "dtmf")
+
+_DIST_KEYS = {
+    "exponential": ("dist", "mean"),
+    "fixed": ("dist", "mean"),
+    "lognormal": ("dist", "mean", "sd"),
+    "uniform": ("dist", "low", "high"),
+}
+
+
 def _err(msg: str, path: str, value: Any = None) -> ConfigError:
     return ConfigError(msg, path=path, value=value)
 
 
-def _num(v: Any, path: str, *, low: float = 0.0, strict: bool = False) -> float:
+def _join(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _fields(m: Mapping[str, Any], path: str, allowed: Iterable[str], hint: str = "") -> None:
+    """Refuse keys of ``m`` not in ``allowed`` (a misspelt field would be silently ignored)."""
+    allowed = tuple(allowed)
+    for k in m:
+        if k not in allowed:
+            msg = f"unknown field {k!r} (expected one of: {', '.join(allowed)}){hint}"
+            raise _err(msg, _join(path, k), k)
+
+
+def _num(
+    v: Any, path: str, *, low: float = 0.0, strict: bool = False, high: float | None = None
+) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(v):
         raise _err(f"expected a number, got {v!r}", path, v)
     if v < low or (strict and v == low):
-        raise _err(f"must be {'>' if strict else '>='} {low}, got {v!r}", path, v)
+        raise _err(f"must be {'>' if strict else '>='} {low:g}, got {v!r}", path, v)
+    if math.isinf(v):
+        raise _err(f"must be finite, got {v!r}", path, v)
+    if high is not None and v > high:
+        raise _err(f"must be <= {high:g}, got {v!r}", path, v)
     return float(v)
 
 
@@ -48,15 +97,33 @@ def _map(v: Any, path: str) -> Mapping[str, Any]:
     return v
 
 
+def _list(v: Any, path: str) -> list[Any]:
+    if v is None:
+        return []
+    if not isinstance(v, list | tuple):
+        raise _err(f"expected a list, got {type(v).__name__}", path, v)
+    return list(v)
+
+
+_HM = re.compile(r"(\d{1,2}):(\d{2})")
+
+
 def _hm(text: Any, path: str) -> float:
-    try:
-        h, m = str(text).split(":")
-        sec = int(h) * 3600 + int(m) * 60
-    except ValueError:
-        raise _err(f"expected HH:MM, got {text!r}", path, text) from None
-    if not 0 <= sec <= 86400:
-        raise _err(f"time of day out of range: {text!r}", path, text)
-    return float(sec)
+    if isinstance(text, int) and not isinstance(text, bool):
+        # YAML 1.1 reads an unquoted 12:30 as the sexagesimal number 750
+        msg = f'expected HH:MM, got the number {text!r} (quote times in YAML: "12:30")'
+        raise _err(msg, path, text)
+    m = _HM.fullmatch(text.strip()) if isinstance(text, str) else None
+    if m is None:
+        raise _err(f"expected HH:MM, got {text!r}", path, text)
+    h, mi = int(m[1]), int(m[2])
+    if h > 24 or mi > 59 or (h == 24 and mi != 0):
+        raise _err(f"not a time of day (00:00 to 24:00): {text!r}", path, text)
+    return float(h * 3600 + mi * 60)
+
+
+def _duration(v: Any, path: str, *, strict: bool = False) -> float:
+    return _num(v, path, strict=strict, high=MAX_DURATION)
 
 
 @attrs.frozen(kw_only=True)
@@ -71,22 +138,26 @@ class Dist:
 
     @classmethod
     def from_data(cls, data: Any, path: str) -> Dist:
+        """A distribution from data: a number (an exponential mean) or a mapping
+        ``{dist, mean, sd, low, high}`` with the fields its kind takes; durations are finite
+        seconds up to a year (``MAX_DURATION``)."""
         if isinstance(data, (int, float)) and not isinstance(data, bool):
-            return cls(mean=_num(data, path, strict=True))
+            return cls(mean=_duration(data, path, strict=True))
         d = _map(data, path)
         kind = d.get("dist", "exponential")
         if kind not in _DISTS:
             raise _err(
                 f"unknown distribution {kind!r} (one of {', '.join(_DISTS)})", f"{path}.dist"
             )
+        _fields(d, path, _DIST_KEYS[kind], f" in a {kind} distribution")
         if kind == "uniform":
-            lo = _num(d.get("low"), f"{path}.low")
-            hi = _num(d.get("high"), f"{path}.high")
+            lo = _duration(d.get("low"), f"{path}.low")
+            hi = _duration(d.get("high"), f"{path}.high")
             if hi < lo:
                 raise _err("high must be >= low", f"{path}.high", hi)
             return cls(kind=kind, mean=(lo + hi) / 2, low=lo, high=hi)
-        mean = _num(d.get("mean"), f"{path}.mean", strict=kind != "fixed")
-        sd = _num(d.get("sd", 0.0), f"{path}.sd")
+        mean = _duration(d.get("mean"), f"{path}.mean", strict=kind != "fixed")
+        sd = _duration(d.get("sd", 0.0), f"{path}.sd")
         if kind == "lognormal" and sd <= 0:
             raise _err("a lognormal needs sd > 0", f"{path}.sd", sd)
         return cls(kind=kind, mean=mean, sd=sd)
@@ -110,9 +181,12 @@ class Scenario:
     ``d`` (0 = Monday); ``surges`` maps local dates to rate factors; ``replay`` holds call times
     (epoch seconds) replayed instead of Poisson arrivals. ``flow`` is a flow file path or mapping
     (loaded by each run, so scenarios pickle to worker processes) or a ``Flow`` object.
+    ``seed`` is the seed :func:`~civiccc.sim.simulate` and ``civiccc simulate`` use when
+    none is given (``None``: 0).
     """
 
     name: str = "scenario"
+    seed: int | None = None
     start: datetime
     days: float = 1.0
     timezone: str = "UTC"
@@ -226,7 +300,7 @@ def _weekly(data: Any, path: str) -> tuple[tuple[tuple[float, float, float], ...
             lo, hi = _hm(a, f"{p}.{span}"), _hm(b, f"{p}.{span}")
             if hi <= lo:
                 raise _err(f"empty span {span!r}", f"{p}.{span}", span)
-            segs.append((lo, hi, _num(rate, f"{p}.{span}")))
+            segs.append((lo, hi, _num(rate, f"{p}.{span}", high=MAX_RATE)))
         segs.sort()
         for x, y in itertools.pairwise(segs):
             if y[0] < x[1]:
@@ -239,23 +313,96 @@ def _dist(d: Mapping[str, Any], key: str, default: Dist, path: str) -> Dist:
     return Dist.from_data(d[key], f"{path}.{key}") if key in d else default
 
 
+def _by_queue(
+    data: Any, path: str, default: Dist, queues: Mapping[str, Any]
+) -> tuple[Dist, Mapping[str, Dist]]:  # patience, handle: {default, queues}
+    m = _map(data, path)
+    hint = ""
+    if any(k in m for k in ("dist", "mean", "sd", "low", "high")):
+        hint = f"; a distribution goes under {path}.default"
+    _fields(m, path, ("default", "queues"), hint)
+    by_queue = {}
+    for q, v in _map(m.get("queues", {}), f"{path}.queues").items():
+        if q not in queues:
+            raise _err(f"unknown queue {q!r}", f"{path}.queues.{q}", q)
+        by_queue[str(q)] = Dist.from_data(v, f"{path}.queues.{q}")
+    return _dist(m, "default", default, path), by_queue
+
+
+def _dtmf_key(key: str, path: str, *, many: bool) -> None:
+    """``key``: "" (no input), one DTMF key, or (``many``: dial by extension) several."""
+    if key == "" or ((len(key) == 1 or many) and set(key) <= DTMF_KEYS):
+        return
+    what = "DTMF keys (0-9, *, #)" if many else "one DTMF key (0-9, *, #)"
+    raise _err(f'{key!r} is not {what} or "" (no input)', path, key)
+
+
+def _replay(p: Path) -> tuple[tuple[float, str | None, str | None], ...]:
+    """Read ``arrivals.csv``: UTF-8 (a BOM is fine), columns ``time``, ``caller``, ``dtmf``."""
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"cannot read file: {e.strerror or e}", path="arrivals.csv",
+                          file=str(p)) from None  # fmt: skip
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        msg = f"line {line}: not UTF-8 text (byte {e.start})"
+        raise ConfigError(msg, path="arrivals.csv", file=str(p)) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = reader.fieldnames or []
+    for c in columns:
+        if c not in CSV_COLUMNS:
+            msg = f"line 1: unknown column {c!r} (expected: {', '.join(CSV_COLUMNS)})"
+            raise ConfigError(msg, path="arrivals.csv", file=str(p), value=c)
+    if "time" not in columns:
+        msg = "line 1: needs a time column (and optional caller, dtmf columns)"
+        raise ConfigError(msg, path="arrivals.csv", file=str(p))
+    rows = []
+    for i, row in enumerate(reader):
+        line = reader.line_num
+        if None in row:  # more cells than columns
+            msg = f"line {line}: more cells than columns"
+            raise ConfigError(msg, path=f"arrivals.csv[{i}]", file=str(p))
+        try:
+            t = ensure_aware(datetime.fromisoformat(row["time"] or ""), "time")
+        except (ValueError, TypeError, ConfigError) as e:
+            raise ConfigError(
+                f"line {line}: bad call time: {e}", path=f"arrivals.csv[{i}].time", file=str(p)
+            ) from None
+        dtmf = row.get("dtmf")
+        if dtmf is not None and not set(dtmf) <= DTMF_KEYS:
+            msg = f"line {line}: {dtmf!r} is not a string of DTMF keys (0-9, *, #)"
+            raise ConfigError(msg, path=f"arrivals.csv[{i}].dtmf", file=str(p), value=dtmf)
+        rows.append((t.timestamp(), row.get("caller") or None, dtmf))
+    return tuple(sorted(rows, key=lambda r: r[0]))
+
+
+_TOP = (
+    "name", "seed", "start", "days", "timezone", "flow", "calendars", "queues", "queues_file",
+    "arrivals", "callers", "dtmf", "patience", "retrial", "handle", "answer_delay",
+    "callbacks", "repeat", "cases", "shifts", "interval", "default_queue", "announce",
+)  # fmt: skip
+_ARRIVALS = ("weekly", "csv", "surges", "holidays", "holiday_calendar", "holiday_factor")
+_CASES = ("catalogue", "share", "services", "first_response", "resolution")
+
+
 def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
 
     from civiccc.calendar import load_calendars
     from civiccc.queues import QueuesConfig
     from civiccc.routing import load_flow
 
-    known = {
-        "name", "seed", "start", "days", "timezone", "flow", "calendars", "queues", "queues_file",
-        "arrivals", "callers", "dtmf", "patience", "retrial", "handle", "answer_delay",
-        "callbacks", "repeat", "cases", "shifts", "interval", "default_queue", "announce",
-    }  # fmt: skip
-    for k in d:
-        if k not in known:
-            raise _err(f"unknown field {k!r}", k, k)
+    _fields(d, "", _TOP)
     kw: dict[str, Any] = {}
     if "name" in d:
         kw["name"] = str(d["name"])
+    if "seed" in d:
+        seed = d["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise _err(f"a seed is an integer, got {seed!r}", "seed", seed)
+        kw["seed"] = seed
     tz = str(d.get("timezone", "UTC"))
     try:
         zone = ZoneInfo(tz)
@@ -263,14 +410,22 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
         raise _err(f"unknown time zone {tz!r}", "timezone", tz) from None
     kw["timezone"] = tz
     raw = d.get("start")
+    if raw is None:
+        raise _err("a scenario needs a start (an aware ISO datetime)", "start")
     try:
         start = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
         start = ensure_aware(start, "start")
     except (ValueError, TypeError) as e:
         raise _err(f"start must be an aware ISO datetime: {e}", "start", raw) from None
     kw["start"] = start
-    kw["days"] = _num(d.get("days", 1), "days", strict=True)
-    kw["interval"] = _num(d.get("interval", 1800), "interval", strict=True)
+    kw["days"] = _num(d.get("days", 1), "days", strict=True, high=MAX_DAYS)
+    try:  # local dates of the whole period (and a day either side) must exist
+        (start - timedelta(days=2)).astimezone(zone)
+        (start + timedelta(days=kw["days"] + 2)).astimezone(zone)
+    except (OverflowError, ValueError):
+        msg = "the simulated period (start + days) must lie within the years 1..9999"
+        raise _err(msg, "start", raw) from None
+    kw["interval"] = _num(d.get("interval", 1800), "interval", low=MIN_INTERVAL, high=MAX_INTERVAL)
     # calendars and queues
     cals: dict[str, Any] = {}
     if "calendars" in d:
@@ -281,6 +436,8 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
         except ConfigError as e:
             raise e.at(prefix="calendars") from None
     kw["calendars"] = cals
+    if "queues_file" in d and "queues" in d:
+        raise _err("give queues or queues_file, not both", "queues_file", d["queues_file"])
     if "queues_file" in d:
         p = _load_file(base, d["queues_file"], "queues_file")
         try:
@@ -305,6 +462,7 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
                 f"calendar {qs.calendar!r} not in the scenario's calendars",
                 f"queues.queues.{qid}.calendar",
             )
+    flow: Any = None
     if "flow" in d:
         if isinstance(d["flow"], Mapping):  # an inline flow (e.g. edited in a notebook)
             try:
@@ -325,35 +483,28 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
         raise _err("without a flow, name the default_queue calls arrive in", "default_queue")
     # arrivals
     arr = _map(d.get("arrivals", {}), "arrivals")
+    _fields(arr, "arrivals", _ARRIVALS)
+    if "csv" in arr and "weekly" in arr:
+        raise _err("give a weekly profile or a csv, not both", "arrivals.csv", arr["csv"])
     if "csv" in arr:
-        p = _load_file(base, arr["csv"], "arrivals.csv")
-        rows = []
-        with p.open(newline="") as fh:
-            for i, row in enumerate(csv.DictReader(fh)):
-                try:
-                    t = ensure_aware(datetime.fromisoformat(row["time"]), "time")
-                except (KeyError, ValueError, TypeError) as e:
-                    raise ConfigError(
-                        f"bad call time: {e}", path=f"arrivals.csv[{i}].time", file=str(p)
-                    ) from None
-                rows.append((t.timestamp(), row.get("caller") or None, row.get("dtmf")))
-        kw["replay"] = tuple(sorted(rows, key=lambda r: r[0]))
+        kw["replay"] = _replay(_load_file(base, arr["csv"], "arrivals.csv"))
         kw["arrivals_weekly"] = tuple(() for _ in _DAYS)
     elif "weekly" in arr:
         kw["arrivals_weekly"] = _weekly(arr["weekly"], "arrivals.weekly")
     else:
         raise _err("arrivals need a weekly profile or a csv", "arrivals")
     if "holiday_factor" in arr:
-        kw["holiday_factor"] = _num(arr["holiday_factor"], "arrivals.holiday_factor")
+        hf = _num(arr["holiday_factor"], "arrivals.holiday_factor", high=MAX_FACTOR)
+        kw["holiday_factor"] = hf
     hol: set[date] = set()
-    for i, h in enumerate(arr.get("holidays", []) or []):
+    for i, h in enumerate(_list(arr.get("holidays"), "arrivals.holidays")):
         try:
             hol.add(date.fromisoformat(str(h)))
         except ValueError:
             raise _err(f"bad date {h!r}", f"arrivals.holidays[{i}]", h) from None
     if "holiday_calendar" in arr:
         cid = arr["holiday_calendar"]
-        if cid not in cals:
+        if not isinstance(cid, str) or cid not in cals:
             raise _err(f"unknown calendar {cid!r}", "arrivals.holiday_calendar", cid)
         cal = cals[cid]
         day0 = start.astimezone(zone).date()
@@ -364,65 +515,80 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
                 hol.add(day)
     kw["holidays"] = frozenset(hol)
     surges = {}
-    for i, s in enumerate(arr.get("surges", []) or []):
-        sm = _map(s, f"arrivals.surges[{i}]")
+    for i, s in enumerate(_list(arr.get("surges"), "arrivals.surges")):
+        sp = f"arrivals.surges[{i}]"
+        sm = _map(s, sp)
+        _fields(sm, sp, ("date", "factor"))
         try:
             day = date.fromisoformat(str(sm.get("date")))
         except ValueError:
-            raise _err(f"bad date {sm.get('date')!r}", f"arrivals.surges[{i}].date") from None
-        surges[day] = _num(sm.get("factor"), f"arrivals.surges[{i}].factor")
+            raise _err(f"bad date {sm.get('date')!r}", f"{sp}.date") from None
+        if day in surges:
+            raise _err(f"a second surge on {day}", f"{sp}.date", sm.get("date"))
+        surges[day] = _num(sm.get("factor"), f"{sp}.factor", high=MAX_FACTOR)
     kw["surges"] = surges
     # callers, dtmf
     cl = _map(d.get("callers", {}), "callers")
-    kw["caller_pool"] = int(_num(cl.get("pool", 5000), "callers.pool", low=1))
+    _fields(cl, "callers", ("pool", "anonymous"))
+    pool = _num(cl.get("pool", 5000), "callers.pool", low=1, high=MAX_POOL)
+    if pool != int(pool):
+        raise _err(f"a number of callers, got {pool!r}", "callers.pool", cl.get("pool"))
+    kw["caller_pool"] = int(pool)
     kw["anonymous_share"] = _share(cl.get("anonymous", 0.0), "callers.anonymous")
     dt = {}
     for node, dist in _map(d.get("dtmf", {}), "dtmf").items():
         dp = f"dtmf.{node}"
-        weights = {str(k): _num(v, f"{dp}.{k}") for k, v in _map(dist, dp).items()}
+        if flow is None:
+            raise _err("dtmf needs a flow (the nodes callers answer)", dp, node)
+        spec = flow.spec.nodes.get(node) if isinstance(node, str) else None
+        if spec is None:
+            raise _err(f"no node {node!r} in the flow", dp, node)
+        if not is_input_kind(spec.kind):
+            raise _err(f"node {node!r} ({spec.kind}) takes no caller input", dp, node)
+        weights = {}
+        for k, v in _map(dist, dp).items():
+            key = str(k)
+            _dtmf_key(key, f"{dp}.{k}", many=spec.kind == "dial_by_extension")
+            weights[key] = _num(v, f"{dp}.{k}")
         if not weights or sum(weights.values()) <= 0:
             raise _err("needs at least one key with a positive weight", dp)
-        if "flow" in kw and node not in flow.spec.nodes:
-            raise _err(f"no node {node!r} in the flow", dp, node)
         dt[str(node)] = weights
     kw["dtmf"] = dt
     # patience, handle
-    pat = _map(d.get("patience", {}), "patience")
-    kw["patience"] = _dist(pat, "default", Dist(mean=180.0), "patience")
-    kw["patience_by_queue"] = {
-        q: Dist.from_data(v, f"patience.queues.{q}")
-        for q, v in _map(pat.get("queues", {}), "patience.queues").items()
-    }
+    kw["patience"], kw["patience_by_queue"] = _by_queue(
+        d.get("patience", {}), "patience", Dist(mean=180.0), qcfg.queues
+    )
     ret = _map(d.get("retrial", {}), "retrial")
+    _fields(ret, "retrial", ("probability", "delay"))
     kw["retrial"] = _share(ret.get("probability", 0.0), "retrial.probability")
     kw["retrial_delay"] = _dist(ret, "delay", Dist(mean=600.0), "retrial")
-    han = _map(d.get("handle", {}), "handle")
-    kw["handle"] = _dist(han, "default", Dist(mean=300.0), "handle")
-    kw["handle_by_queue"] = {
-        q: Dist.from_data(v, f"handle.queues.{q}")
-        for q, v in _map(han.get("queues", {}), "handle.queues").items()
-    }
-    for key in ("patience_by_queue", "handle_by_queue"):
-        for q in kw[key]:
-            if q not in qcfg.queues:
-                raise _err(f"unknown queue {q!r}", f"{key.split('_')[0]}.queues.{q}", q)
-    kw["answer_delay"] = _num(d.get("answer_delay", 0.0), "answer_delay")
+    kw["handle"], kw["handle_by_queue"] = _by_queue(
+        d.get("handle", {}), "handle", Dist(mean=300.0), qcfg.queues
+    )
+    kw["answer_delay"] = _num(d.get("answer_delay", 0.0), "answer_delay", high=MAX_ANSWER_DELAY)
     announce = d.get("announce", False)
     if not isinstance(announce, bool):
         raise _err("announce must be true or false", "announce", announce)
     kw["announce"] = announce
     cb = _map(d.get("callbacks", {}), "callbacks")
+    _fields(cb, "callbacks", ("acceptance", "reached"))
     kw["callback_acceptance"] = _share(cb.get("acceptance", 0.0), "callbacks.acceptance")
     kw["callback_reached"] = _share(cb.get("reached", 1.0), "callbacks.reached")
     rep = _map(d.get("repeat", {}), "repeat")
+    _fields(rep, "repeat", ("probability", "delay", "fcr_window"))
     kw["repeat"] = _share(rep.get("probability", 0.0), "repeat.probability")
     kw["repeat_delay"] = _dist(rep, "delay", Dist(mean=86400.0), "repeat")
-    kw["fcr_window"] = _num(rep.get("fcr_window", 3 * 86400), "repeat.fcr_window")
+    kw["fcr_window"] = _duration(rep.get("fcr_window", 3 * 86400), "repeat.fcr_window")
     cases = _map(d.get("cases", {}), "cases")
+    _fields(cases, "cases", _CASES)
     share = {}
     services = {}
     for q, v in _map(cases.get("services", {}), "cases.services").items():
-        services[str(q)] = str(v)
+        if q not in qcfg.queues:
+            raise _err(f"unknown queue {q!r}", f"cases.services.{q}", q)
+        if not isinstance(v, str):
+            raise _err(f"expected a service code, got {v!r}", f"cases.services.{q}", v)
+        services[str(q)] = v
     for q, v in _map(cases.get("share", {}), "cases.share").items():
         if q not in qcfg.queues:
             raise _err(f"unknown queue {q!r}", f"cases.share.{q}", q)
@@ -474,32 +640,53 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
         for i, sh in enumerate(lst):
             sp = f"{sp0}[{i}]"
             s = _map(sh, sp)
-            days = s.get("days", "weekdays")
-            if days == "weekdays":
-                idx: tuple[int, ...] = (0, 1, 2, 3, 4)
-            elif days == "all":
-                idx = tuple(range(7))
-            else:
-                try:
-                    idx = tuple(_DAYS.index(x) for x in days)
-                except (ValueError, TypeError):
-                    raise _err(f"bad days {days!r}", f"{sp}.days", days) from None
-            a, b = _hm(s.get("start"), f"{sp}.start"), _hm(s.get("end"), f"{sp}.end")
-            if b <= a:
-                raise _err("end must be after start", f"{sp}.end", s.get("end"))
-            brs = []
-            for j, br in enumerate(s.get("breaks", []) or []):
-                bp = f"{sp}.breaks[{j}]"
-                if not isinstance(br, list | tuple) or len(br) != 2:
-                    raise _err("a break is [start, end]", bp, br)
-                x, y = _hm(br[0], bp), _hm(br[1], bp)
-                if not a <= x < y <= b:
-                    raise _err("a break must lie inside its shift", bp, br)
-                brs.append((x, y))
-            out.append(Shift(days=idx, start=a, end=b, breaks=tuple(brs)))
+            _fields(s, sp, ("days", "start", "end", "breaks"))
+            out.append(_shift(s, sp))
+        for wd, wday in enumerate(_DAYS):  # one agent, one shift at a time
+            spans = sorted((sh.start, sh.end, i) for i, sh in enumerate(out) if wd in sh.days)
+            for x, y in itertools.pairwise(spans):
+                if y[0] < x[1]:  # name the later-listed of the two
+                    one, other = sorted((x[2], y[2]))
+                    msg = f"overlaps shift {one} on {wday}"
+                    raise _err(msg, f"{sp0}[{other}]", lst[other])
         shifts[str(agent)] = tuple(out)
     kw["shifts"] = shifts
     return Scenario(**kw)
+
+
+def _shift(s: Mapping[str, Any], sp: str) -> Shift:
+    days = s.get("days", "weekdays")
+    if days == "weekdays":
+        idx: tuple[int, ...] = (0, 1, 2, 3, 4)
+    elif days == "all":
+        idx = tuple(range(7))
+    else:
+        try:
+            if isinstance(days, str):
+                raise TypeError
+            idx = tuple(sorted({_DAYS.index(x) for x in days}))
+        except (ValueError, TypeError):
+            msg = f"bad days {days!r} (weekdays, all, or a list of {', '.join(_DAYS)})"
+            raise _err(msg, f"{sp}.days", days) from None
+        if not idx:
+            raise _err("a shift needs at least one day", f"{sp}.days", days)
+    a, b = _hm(s.get("start"), f"{sp}.start"), _hm(s.get("end"), f"{sp}.end")
+    if b <= a:
+        raise _err("end must be after start", f"{sp}.end", s.get("end"))
+    brs = []
+    for j, br in enumerate(_list(s.get("breaks"), f"{sp}.breaks")):
+        bp = f"{sp}.breaks[{j}]"
+        if not isinstance(br, list | tuple) or len(br) != 2:
+            raise _err("a break is [start, end]", bp, br)
+        x, y = _hm(br[0], bp), _hm(br[1], bp)
+        if not a <= x < y <= b:
+            raise _err("a break must lie inside its shift", bp, br)
+        brs.append((x, y, j))
+    for u, v in itertools.pairwise(sorted(brs)):
+        if v[0] < u[1]:  # name the later-listed of the two
+            j, k = sorted((u[2], v[2]))
+            raise _err(f"overlaps break {j}", f"{sp}.breaks[{k}]", list(s["breaks"])[k])
+    return Shift(days=idx, start=a, end=b, breaks=tuple((x, y) for x, y, _ in brs))
 
 
 def load_scenario(path_or_mapping: str | Path | Mapping[str, Any]) -> Scenario:

@@ -12,17 +12,23 @@ from civiccc.sim._scenario import Scenario
 __all__ = ["simulate_to_sqlite"]
 
 
+def _remove_db(p: Path) -> None:
+    """Delete a SQLite database file and its WAL companions."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(p) + suffix).unlink(missing_ok=True)
+
+
 def simulate_to_sqlite(
-    scenario: Scenario, path: str | Path, *, seed: int = 0, **kw: Any
+    scenario: Scenario, path: str | Path, *, seed: int | None = None, **kw: Any
 ) -> Results:
     """:func:`simulate` with the cases kept in a :class:`civiccc.cases.SqliteStore` file
-    (replaced if it exists); returns the results."""
+    (replaced if it exists: the caller decides; ``civiccc demo`` refuses a database that is not
+    its own output); returns the results."""
     from civiccc.cases import SqliteStore
 
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(p) + suffix).unlink(missing_ok=True)
+    _remove_db(p)
     store = SqliteStore(p)
     try:
         return simulate(scenario, seed=seed, store=store, **kw)
