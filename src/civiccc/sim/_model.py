@@ -525,7 +525,14 @@ class _Sim:
                     self._left(c[2], str(data.get("reason", "action")))  # type: ignore[arg-type]
                 elif kind == "offer_callback":
                     rec = live.get(c[2])  # type: ignore[arg-type]
-                    waiting = rec is not None and rec[_ANSWERED] is None and not rec[_CALLBACK]
+                    # still open to the caller: not answered, not already a callback, and not
+                    # lapsed (the same batch may have moved the call to another queue)
+                    waiting = (
+                        rec is not None
+                        and rec[_ANSWERED] is None
+                        and not rec[_CALLBACK]
+                        and eng.call_info(c[2])["callback_offered"]  # type: ignore[arg-type]
+                    )
                     if waiting and self.rng["callbacks"].random() < self.sc.callback_acceptance:
                         assert rec is not None
                         eng.accept_callback(c[2], rec[_CALLER] or "anonymous")  # type: ignore[arg-type]
