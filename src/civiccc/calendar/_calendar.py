@@ -34,6 +34,7 @@ _fromtimestamp = dt.datetime.fromtimestamp
 _timedelta = dt.timedelta
 _ZERO = dt.timedelta(0)
 _DAY = dt.timedelta(days=1)
+_INF = float("inf")
 #: durations (seconds) already converted to timedeltas; SLA durations come from a few policies
 _DURATIONS: dict[dt.timedelta | float, dt.timedelta] = {}
 _DURATIONS_MAX = 4096
@@ -41,6 +42,12 @@ _DURATIONS_MAX = 4096
 _CHUNK_YEARS = 2
 #: how far forward add_business_time / next_open search for open time before giving up
 _HORIZON_YEARS = 12
+#: the local years a table can lay out (it covers the day before the first year and the day
+#: after the last, which datetime.date must hold)
+_FIRST_YEAR = 2
+_LAST_YEAR = 9998
+#: the supported local dates, as errors name them
+SUPPORTED_DATES = f"{_FIRST_YEAR:04d}-01-01 to {_LAST_YEAR:04d}-12-31"
 
 
 class StateKind(enum.StrEnum):
@@ -79,6 +86,34 @@ class CalendarState:
 
     def __str__(self) -> str:
         return f"{self.kind.value} at {self.local.isoformat()} ({self.rule})"
+
+
+def _check_day(day: Any, what: str = "day") -> dt.date:
+    """``day`` if it is a ``datetime.date`` (not a datetime), else a ConfigError naming ``what``."""
+    if day.__class__ is dt.date or (isinstance(day, dt.date) and not isinstance(day, dt.datetime)):
+        return day
+    hint = " (use datetime.date.fromisoformat)" if isinstance(day, str) else ""
+    if isinstance(day, dt.datetime):
+        hint = " (use its .date() in the calendar's time zone)"
+    msg = f"expected a local date (datetime.date), got {type(day).__name__} {day!r}{hint}"
+    raise ConfigError(msg, path=what, value=day)
+
+
+def _check_scope(scope: Any) -> None:
+    """Refuse a scope that a calendar file would refuse (a non-empty label or ``None``)."""
+    if scope is not None and (not isinstance(scope, str) or not scope.strip()):
+        msg = f"expected a non-empty scope label or None, got {scope!r}"
+        raise ConfigError(msg, path="scope", value=scope)
+
+
+def _bad_instants(exc: Exception, **instants: Any) -> Exception:
+    """The ConfigError naming the first argument that is not an aware datetime, else ``exc``."""
+    for name, t in instants.items():
+        try:
+            ensure_aware(t, name)
+        except ConfigError as err:
+            return err
+    return exc
 
 
 class DayRules:
@@ -148,14 +183,23 @@ class DayRules:
 
     def holiday(self, day: dt.date) -> str | None:
         """The extra holiday on ``day``, if any."""
+        _check_day(day)
+        return self._holiday(day)
+
+    def _holiday(self, day: dt.date) -> str | None:
         return self._holidays.get(day) or self._annual.get((day.month, day.day))
 
     def deviations(self, day: dt.date) -> list[Deviation]:
         """The deviations dated ``day``."""
+        _check_day(day)
         return self._deviations.get(day, [])
 
     def add_holiday(self, day: dt.date, name: str) -> None:
         """Add a one-off holiday (a civic day declared this year)."""
+        _check_day(day)
+        if not isinstance(name, str) or not name.strip():
+            msg = f"expected a holiday name, got {name!r}"
+            raise ConfigError(msg, path="name", value=name)
         self._holidays[day] = name
         self._changed()
 
@@ -474,8 +518,11 @@ class Calendar:
 
         Raises:
             InvalidTransition: switching on while on, or off while off.
+            ConfigError: ``at`` is not an aware datetime, or ``scope`` is not a non-empty label
+                (or ``None``), as in a calendar file.
         """
         at_utc = ensure_aware(at, "at").astimezone(_UTC)
+        _check_scope(scope)
         active = [
             (i, e)
             for i, e in enumerate(self._emergencies)
@@ -510,6 +557,7 @@ class Calendar:
         """Schedule an emergency/closure ``[start, end)`` that reverts automatically at ``end``."""
         s = ensure_aware(start, "start").astimezone(_UTC)
         e = ensure_aware(end, "end").astimezone(_UTC)
+        _check_scope(scope)
         if e <= s:
             msg = f"end {e.isoformat()} is not after start {s.isoformat()}"
             raise ConfigError(msg, path="end", value=end)
@@ -532,7 +580,12 @@ class Calendar:
 
         The closure goes into this calendar's own rules, or into shared ``rules`` (affecting every
         calendar that uses them). Listeners (SLA clocks, compiled flows) are notified.
+
+        Raises:
+            ConfigError: ``day`` is not a ``datetime.date`` (an ISO string is refused, as every
+                query refuses one), or a range or the reason is malformed.
         """
+        _check_day(day)
         data: dict[str, Any] = {"date": day.isoformat(), "reason": reason}
         data["closed"] = True if ranges is None else [list(r) for r in ranges]
         deviation = Deviation.parse(data, "closure")
@@ -567,9 +620,16 @@ class Calendar:
         return cached
 
     def holiday_on(self, day: dt.date) -> str | None:
-        """The holiday on local date ``day`` (statutory, shared or own), if any."""
+        """The holiday on local date ``day`` (statutory, shared or own), if any.
+
+        Raises:
+            ConfigError: ``day`` is not a ``datetime.date``.
+        """
+        return self._holiday_on(_check_day(day))
+
+    def _holiday_on(self, day: dt.date) -> str | None:
         for r in (self.rules, *self.shared):
-            name = r.holiday(day)
+            name = r._holiday(day)
             if name:
                 return name
         return self._holidays_of(day.year).get(day)
@@ -577,7 +637,7 @@ class Calendar:
     def _deviations_on(self, day: dt.date) -> list[Deviation]:
         out: list[Deviation] = []
         for r in (*self.shared, self.rules):  # own rules last: they win for replacement hours
-            out.extend(r.deviations(day))
+            out.extend(r._deviations.get(day, ()))
         return out
 
     def _build(self, scope: str | None, first_year: int, last_year: int) -> _Table:
@@ -594,7 +654,7 @@ class Calendar:
             day = first_day + dt.timedelta(days=k)
             start = self._local_midnight(day)
             day_starts.append(start)
-            holiday = self.holiday_on(day)
+            holiday = self._holiday_on(day)
             day_holiday.append(holiday)
             devs = self._deviations_on(day)
             replacement = [d for d in devs if d.hours is not None]
@@ -730,23 +790,37 @@ class Calendar:
         end = ts if until is None else until
         if table is not None and table.lo <= ts and end < table.hi:
             return table
-        y0 = dt.datetime.fromtimestamp(ts, self._tz).year
-        y1 = dt.datetime.fromtimestamp(end, self._tz).year + _CHUNK_YEARS - 1
+        y0 = self._year_of(ts)
+        y1 = min(self._year_of(end) + _CHUNK_YEARS - 1, _LAST_YEAR)
         if table is not None:  # grow the span, never shrink it
             first = table.first_day.year + 1
             last = dt.datetime.fromtimestamp(table.hi, self._tz).year - 1
             y0, y1 = min(y0, first), max(y1, last)
-        if not 1 <= y0 <= y1 <= 9998:
-            msg = f"instant {ts} is outside the years a calendar can lay out"
-            raise ConfigError(msg, path="t", value=ts)
         table = self._tables[scope] = self._build(scope, y0, y1)
         return table
 
-    def _extend_forward(self, scope: str | None, table: _Table) -> _Table:
+    def _year_of(self, ts: float) -> int:
+        """The local year of ``ts``; ConfigError when a table cannot lay it out."""
+        try:
+            year = dt.datetime.fromtimestamp(ts, self._tz).year
+        except (OverflowError, ValueError, OSError):
+            year = 0
+        if _FIRST_YEAR <= year <= _LAST_YEAR:
+            return year
+        try:
+            when = dt.datetime.fromtimestamp(ts, _UTC).isoformat()
+        except (OverflowError, ValueError, OSError):
+            when = f"instant {ts}"
+        msg = f"{when} is outside the dates a calendar supports ({SUPPORTED_DATES}, local time)"
+        raise ConfigError(msg, path="t", value=ts)
+
+    def _extend_forward(self, scope: str | None, table: _Table) -> _Table | None:
+        """The table grown a few years forward (``None``: it already reaches the last year)."""
         last = dt.datetime.fromtimestamp(table.hi, self._tz).year - 1
-        return self._table(
-            scope, table.lo, self._local_midnight(dt.date(last + _CHUNK_YEARS, 6, 1))
-        )
+        if last >= _LAST_YEAR:
+            return None
+        ahead = min(last + _CHUNK_YEARS, _LAST_YEAR)
+        return self._table(scope, table.lo, self._local_midnight(dt.date(ahead, 6, 1)))
 
     # ------------------------------------------------------------------ fast float API
     def is_open_ts(self, ts: float, scope: str | None = None) -> bool:
@@ -791,10 +865,12 @@ class Calendar:
 
         Raises:
             NoOpenTimeError: no open time within the search horizon (e.g. an emergency that
-                nobody switched off).
+                nobody switched off) or before the last supported date.
+            ConfigError: ``seconds`` is negative, infinite or NaN.
         """
-        if seconds < 0:
-            msg = f"duration must not be negative, got {seconds} s"
+        if not 0 <= seconds < _INF:
+            what = "must not be negative" if seconds < 0 else "must be a finite number"
+            msg = f"duration {what}, got {seconds} s"
             raise ConfigError(msg, path="duration", value=seconds)
         table = self._tables.get(scope)
         if table is None or not table.lo <= ts < table.hi:
@@ -808,14 +884,20 @@ class Calendar:
                 if seconds == 0:
                     return max(ts, table.starts[j])
                 return table.starts[j] + (target - table.cum[j])
-            if table.hi > horizon:
+            grown = None if table.hi > horizon else self._extend_forward(scope, table)
+            if grown is None:
+                limit = (
+                    f"within {_HORIZON_YEARS} years"
+                    if table.hi > horizon
+                    else f"before {_LAST_YEAR:04d}-12-31 (the last date a calendar supports)"
+                )
                 msg = (
-                    f"calendar {self.id!r}: no open time within {_HORIZON_YEARS} years after "
+                    f"calendar {self.id!r}: no open time {limit} after "
                     f"{dt.datetime.fromtimestamp(ts, _UTC).isoformat()}"
                 )
                 raise NoOpenTimeError(msg)
             before = self._cum_at(table, ts)
-            table = self._extend_forward(scope, table)
+            table = grown
             target += self._cum_at(table, ts) - before  # the span may now start earlier
 
     # ------------------------------------------------------------------ datetime API
@@ -841,7 +923,7 @@ class Calendar:
 
     def next_change(self, t: dt.datetime, scope: str | None = None) -> dt.datetime | None:
         """The first instant after ``t`` at which the state's kind changes (``None``: none ahead
-        within the search horizon)."""
+        within the search horizon or before the last supported date)."""
         ts = ensure_aware(t, "t").timestamp()
         table = self._table(scope, ts)
         horizon = ts + _HORIZON_YEARS * 366 * 86400.0
@@ -851,9 +933,10 @@ class Calendar:
             for j in range(k + 1, len(table.seg_starts)):
                 if table.seg_kind[j] is not kind and table.seg_starts[j] > ts:
                     return dt.datetime.fromtimestamp(table.seg_starts[j], t.tzinfo)
-            if table.hi > horizon:
+            grown = None if table.hi > horizon else self._extend_forward(scope, table)
+            if grown is None:
                 return None
-            table = self._extend_forward(scope, table)
+            table = grown
             k = bisect_right(table.seg_starts, ts) - 1
 
     def next_open(self, t: dt.datetime, scope: str | None = None) -> dt.datetime | None:
@@ -872,104 +955,110 @@ class Calendar:
         Returned in ``t``'s time zone. Business time is real elapsed seconds inside open
         intervals (a DST night counts 23 or 25 hours when open all day).
         """
-        tz = t.tzinfo
-        if tz is _UTC and t.__class__ is _datetime:
-            # UTC in, UTC out: the table's datetime view, exact timedelta arithmetic (a float
-            # duration is converted once and remembered)
-            if duration.__class__ is _timedelta:
-                d: dt.timedelta | None = duration
-            else:
-                d = _DURATIONS.get(duration)
-                if d is None:
-                    _remember_duration(duration)
-            table = self._tables.get(scope)
-            if d is not None and table is not None:
-                view = table.utc or _utc_view(table)
-                lo, hi, o, day_first, nxt, _, ends, offsets, cum_end, last = view
-                if lo <= t < hi:
-                    i = day_first[t.toordinal() - o]  # the last interval starting at/before t
-                    while nxt[i] <= t:
-                        i += 1
-                    if d > _ZERO:
-                        target = d + (t - offsets[i] if t < ends[i] else cum_end[i])
-                        # SLA durations span a few intervals: step, then bisect
-                        j = i
-                        while cum_end[j] < target:
-                            j += 1
-                            if j - i > 3:
-                                j = bisect_left(cum_end, target, j)
-                                break
-                        if j < last:
-                            return offsets[j] + target
-                    elif not d:  # zero: t when open, else the next opening
-                        if t < ends[i]:
-                            return t
-                        if i + 1 < last:
-                            return nxt[i]
-        elif tz is None or t.utcoffset() is None:
-            ensure_aware(t, "t")
-        ts = t.timestamp()
-        seconds = duration if duration.__class__ is float else _seconds(duration)
-        # epoch seconds (one bisect pair); anything unusual falls back to add_business_seconds
-        ftable = self._tables.get(scope)
-        if ftable is not None and ftable.lo <= ts < ftable.hi and seconds > 0:
-            fstarts = ftable.starts
-            k = bisect_right(fstarts, ts) - 1
-            if k >= 0:
-                end = ftable.ends[k]
-                ftarget = seconds + ftable.cum[k] + (ts if ts < end else end) - fstarts[k]
-            else:
-                ftarget = seconds
-            fcum_end = ftable.cum_end
-            m = bisect_left(fcum_end, ftarget)
-            if m < len(fcum_end):
-                return _fromtimestamp(fstarts[m] + (ftarget - ftable.cum[m]), tz)
-        return _fromtimestamp(self.add_business_seconds(ts, seconds, scope), tz)
+        try:
+            tz = t.tzinfo
+            if tz is _UTC and t.__class__ is _datetime:
+                # UTC in, UTC out: the table's datetime view, exact timedelta arithmetic (a float
+                # duration is converted once and remembered)
+                if duration.__class__ is _timedelta:
+                    d: dt.timedelta | None = duration
+                else:
+                    d = _DURATIONS.get(duration)
+                    if d is None:
+                        _remember_duration(duration)
+                table = self._tables.get(scope)
+                if d is not None and table is not None:
+                    view = table.utc or _utc_view(table)
+                    lo, hi, o, day_first, nxt, _, ends, offsets, cum_end, last = view
+                    if lo <= t < hi:
+                        i = day_first[t.toordinal() - o]  # the last interval starting at/before t
+                        while nxt[i] <= t:
+                            i += 1
+                        if d > _ZERO:
+                            target = d + (t - offsets[i] if t < ends[i] else cum_end[i])
+                            # SLA durations span a few intervals: step, then bisect
+                            j = i
+                            while cum_end[j] < target:
+                                j += 1
+                                if j - i > 3:
+                                    j = bisect_left(cum_end, target, j)
+                                    break
+                            if j < last:
+                                return offsets[j] + target
+                        elif not d:  # zero: t when open, else the next opening
+                            if t < ends[i]:
+                                return t
+                            if i + 1 < last:
+                                return nxt[i]
+            elif tz is None or t.utcoffset() is None:
+                ensure_aware(t, "t")
+            ts = t.timestamp()
+            seconds = duration if duration.__class__ is float else _seconds(duration)
+            # epoch seconds (one bisect pair); anything unusual falls back to add_business_seconds
+            ftable = self._tables.get(scope)
+            if ftable is not None and ftable.lo <= ts < ftable.hi and seconds > 0:
+                fstarts = ftable.starts
+                k = bisect_right(fstarts, ts) - 1
+                if k >= 0:
+                    end = ftable.ends[k]
+                    ftarget = seconds + ftable.cum[k] + (ts if ts < end else end) - fstarts[k]
+                else:
+                    ftarget = seconds
+                fcum_end = ftable.cum_end
+                m = bisect_left(fcum_end, ftarget)
+                if m < len(fcum_end):
+                    return _fromtimestamp(fstarts[m] + (ftarget - ftable.cum[m]), tz)
+            return _fromtimestamp(self.add_business_seconds(ts, seconds, scope), tz)
+        except (AttributeError, TypeError) as exc:  # not datetimes: name the argument
+            raise _bad_instants(exc, t=t) from None
 
     def business_time_between(
         self, a: dt.datetime, b: dt.datetime, scope: str | None = None
     ) -> dt.timedelta:
         """Open time in ``[a, b)`` (negative when ``b`` is before ``a``)."""
-        if a.tzinfo is _UTC and b.tzinfo is _UTC and a.__class__ is b.__class__ is _datetime:
-            # UTC in: the table's datetime view, exact timedelta arithmetic
-            table = self._tables.get(scope)
-            if table is not None:
-                view = table.utc or _utc_view(table)
-                lo, hi, o, day_first, nxt, _, ends, offsets, cum_end, _ = view
-                if lo <= a < hi and lo <= b < hi:
-                    i = day_first[a.toordinal() - o]
-                    while nxt[i] <= a:
-                        i += 1
-                    j = day_first[b.toordinal() - o]
-                    while nxt[j] <= b:
-                        j += 1
-                    return (b - offsets[j] if b < ends[j] else cum_end[j]) - (
-                        a - offsets[i] if a < ends[i] else cum_end[i]
-                    )
-        else:
-            if a.tzinfo is not _UTC and (a.tzinfo is None or a.utcoffset() is None):
-                ensure_aware(a, "a")
-            if b.tzinfo is not _UTC and (b.tzinfo is None or b.utcoffset() is None):
-                ensure_aware(b, "b")
-        sa = a.timestamp()
-        sb = b.timestamp()
-        ftable = self._tables.get(scope)
-        if ftable is not None and ftable.lo <= sa <= sb < ftable.hi:
-            fstarts, fends, fcum = ftable.starts, ftable.ends, ftable.cum
-            k = bisect_right(fstarts, sa) - 1
-            if k >= 0:
-                end = fends[k]
-                ca = fcum[k] + (sa if sa < end else end) - fstarts[k]
+        try:
+            if a.tzinfo is _UTC and b.tzinfo is _UTC and a.__class__ is b.__class__ is _datetime:
+                # UTC in: the table's datetime view, exact timedelta arithmetic
+                table = self._tables.get(scope)
+                if table is not None:
+                    view = table.utc or _utc_view(table)
+                    lo, hi, o, day_first, nxt, _, ends, offsets, cum_end, _ = view
+                    if lo <= a < hi and lo <= b < hi:
+                        i = day_first[a.toordinal() - o]
+                        while nxt[i] <= a:
+                            i += 1
+                        j = day_first[b.toordinal() - o]
+                        while nxt[j] <= b:
+                            j += 1
+                        return (b - offsets[j] if b < ends[j] else cum_end[j]) - (
+                            a - offsets[i] if a < ends[i] else cum_end[i]
+                        )
             else:
-                ca = 0.0
-            m = bisect_right(fstarts, sb) - 1
-            if m >= 0:
-                end = fends[m]
-                cb = fcum[m] + (sb if sb < end else end) - fstarts[m]
-            else:
-                cb = 0.0
-            return _timedelta(0, cb - ca)
-        return _timedelta(0, self.business_seconds_between(sa, sb, scope))
+                if a.tzinfo is not _UTC and (a.tzinfo is None or a.utcoffset() is None):
+                    ensure_aware(a, "a")
+                if b.tzinfo is not _UTC and (b.tzinfo is None or b.utcoffset() is None):
+                    ensure_aware(b, "b")
+            sa = a.timestamp()
+            sb = b.timestamp()
+            ftable = self._tables.get(scope)
+            if ftable is not None and ftable.lo <= sa <= sb < ftable.hi:
+                fstarts, fends, fcum = ftable.starts, ftable.ends, ftable.cum
+                k = bisect_right(fstarts, sa) - 1
+                if k >= 0:
+                    end = fends[k]
+                    ca = fcum[k] + (sa if sa < end else end) - fstarts[k]
+                else:
+                    ca = 0.0
+                m = bisect_right(fstarts, sb) - 1
+                if m >= 0:
+                    end = fends[m]
+                    cb = fcum[m] + (sb if sb < end else end) - fstarts[m]
+                else:
+                    cb = 0.0
+                return _timedelta(0, cb - ca)
+            return _timedelta(0, self.business_seconds_between(sa, sb, scope))
+        except (AttributeError, TypeError) as exc:  # not datetimes: name the argument
+            raise _bad_instants(exc, a=a, b=b) from None
 
     def open_intervals(
         self, start: dt.datetime, end: dt.datetime, scope: str | None = None
@@ -1017,7 +1106,11 @@ def _remember_duration(duration: dt.timedelta | float) -> None:
 def _seconds(duration: dt.timedelta | float) -> float:
     if isinstance(duration, dt.timedelta):
         return duration.total_seconds()
-    return float(duration)
+    try:
+        return float(duration)
+    except (TypeError, ValueError):
+        msg = f"expected a timedelta or seconds, got {type(duration).__name__} {duration!r}"
+        raise ConfigError(msg, path="duration", value=duration) from None
 
 
 def load_calendars(

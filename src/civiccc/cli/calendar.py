@@ -6,8 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import click
+import pendulum
 
 from civiccc.calendar import Calendar, load_calendars
+from civiccc.calendar._calendar import SUPPORTED_DATES
 from civiccc.errors import ConfigError
 
 __all__ = ["calendar"]
@@ -64,18 +66,32 @@ def show(
         cals = {cal_id: cals[cal_id]}
     first = start.date() if start is not None else dt.date(2025, 6, 30)
     for cal in cals.values():
-        tz = cal.state_at(dt.datetime(first.year, 1, 1, tzinfo=dt.UTC)).local.tzinfo
-        a = dt.datetime(first.year, first.month, first.day, tzinfo=tz)
-        b = a + dt.timedelta(days=days)
-        click.echo(f"{cal.id} ({cal.timezone})")
-        open_total = cal.business_time_between(a, b, scope)
-        for t, state in cal.changes(a, b, scope):
-            local = t.astimezone(tz)
-            click.echo(f"  {local:%a %Y-%m-%d %H:%M %Z}  {state.kind.value:<9} {state.rule}")
-        nxt = cal.next_open(b, scope)
-        click.echo(
-            f"  open time in the period: {open_total}; next opening after it: "
-            f"{nxt.astimezone(tz):%a %Y-%m-%d %H:%M %Z}"
-            if nxt
-            else "  never opens again"
-        )
+        try:
+            _show(cal, first, days, scope)
+        except (ConfigError, OverflowError) as e:
+            # an instant outside the calendar's compiled range: the dates asked for are the problem
+            why = (
+                e.message
+                if isinstance(e, ConfigError)
+                else f"outside the dates a calendar supports ({SUPPORTED_DATES}, local time)"
+            )
+            msg = f"{first.isoformat()} + {days} days: {why}"
+            raise click.BadParameter(msg, param_hint="'--from' / '--days'") from None
+
+
+def _show(cal: Calendar, first: dt.date, days: int, scope: str | None) -> None:
+    tz = pendulum.timezone(cal.timezone)  # the calendar's zone, without laying out any year
+    a = dt.datetime(first.year, first.month, first.day, tzinfo=tz)
+    b = a + dt.timedelta(days=days)
+    open_total = cal.business_time_between(a, b, scope)  # checks the range before printing
+    click.echo(f"{cal.id} ({cal.timezone})")
+    for t, state in cal.changes(a, b, scope):
+        local = t.astimezone(tz)
+        click.echo(f"  {local:%a %Y-%m-%d %H:%M %Z}  {state.kind.value:<9} {state.rule}")
+    nxt = cal.next_open(b, scope)
+    click.echo(
+        f"  open time in the period: {open_total}; next opening after it: "
+        f"{nxt.astimezone(tz):%a %Y-%m-%d %H:%M %Z}"
+        if nxt
+        else "  never opens again"
+    )
