@@ -15,6 +15,10 @@ from civiccc.routing import Flow, load_flow
 __all__ = ["flow"]
 
 
+#: Flow.route's arguments -> the options of `flow route` that give them
+_OPTIONS = {"at": "--at", "caller": "--caller", "inputs": "--inputs"}
+
+
 def _load(file: str, calendars: str | None) -> Flow:
     try:
         return load_flow(file, calendars=calendars)
@@ -71,7 +75,11 @@ def route_cmd(
         decision = f.route(caller, at, inputs)
     except ValueError as exc:
         if not isinstance(exc, ConfigError):
-            raise click.BadParameter(str(exc), param_hint="--at") from exc
+            raise click.BadParameter(str(exc), param_hint="'--at'") from exc
+        # a bad argument (an instant out of range, a key that is not DTMF) names its option
+        option = _OPTIONS.get((exc.path or "").split("[")[0])
+        if option is not None and exc.file is None:
+            raise click.ClickException(f"{option}: {exc.message}") from exc
         raise click.ClickException(str(exc)) from exc
     except CivicccError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -101,6 +109,10 @@ def draw_cmd(file: str, fmt: str, calendars: str | None, output: str | None) -> 
     f = _load(file, calendars)
     text = f.to_dot() if fmt == "dot" else f.to_mermaid()
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            msg = f"cannot write {output}: {exc.strerror or exc}"
+            raise click.BadParameter(msg, param_hint="'-o' / '--output'") from exc
     else:
         click.echo(text, nl=False)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from civiccc.clock import ensure_aware
 from civiccc.errors import ConfigError
 from civiccc.numbers import Classifier
+from civiccc.routing._arguments import DTMF, call_error, check_caller, check_items, check_keys
 from civiccc.routing._context import CallView
 from civiccc.routing._decision import EMPTY_VARIABLES, Decision, make_decision
 from civiccc.routing._kinds import TERMINAL_DECISION_KIND, param
@@ -388,54 +389,75 @@ class Engine:
         code_at = combined.code_at
 
         def route(caller: str | None, at: datetime, inputs: Any = "") -> Decision:
-            tz = at.tzinfo
-            if tz is None or tz.__class__ not in fast_tz:
-                ensure_aware(at, "at")
-            if inputs.__class__ is not str or not table_ok:
-                if inputs.__class__ is not str:
-                    inputs = tuple(inputs)  # the decision keeps them (for its trace)
+            # Arguments are checked where it costs nothing on the valid path: the inputs and
+            # the caller when the memo misses (a hit's key was checked when it was stored),
+            # and everything else only when a call fails (try blocks are free in 3.11+).
+            try:
+                tz = at.tzinfo
+                if tz is None or tz.__class__ not in fast_tz:
+                    ensure_aware(at, "at")
+                if inputs.__class__ is not str or not table_ok:
+                    if inputs.__class__ is not str:
+                        inputs = tuple(inputs)  # the decision keeps them (for its trace)
+                        check_items(inputs)
+                    elif inputs.strip(DTMF):
+                        check_keys(inputs)
+                    if caller is not None and caller.__class__ is not str:
+                        check_caller(caller)
+                    out = run(caller, epoch_seconds(at), inputs, False)
+                    assert isinstance(out, Decision)
+                    return out
+                if mode == 1 and tz.__class__ in fast_tz:
+                    # the calendars' state from the local date and time: one lookup, a bisection
+                    # in integer microseconds, and no conversion to epoch seconds at all
+                    lkey = (tz, at.toordinal())
+                    lentry = local_get(lkey)
+                    if lentry is None:
+                        days = day_bases.get(tz)
+                        if days is None:
+                            days = day_bases[tz] = {}
+                        base = days.get(lkey[1], _ABSENT)
+                        lentry = local_day(lkey, _day_base(at, days) if base == _ABSENT else base)
+                    if lentry:
+                        us = (
+                            (at.hour * 60 + at.minute) * 60 + at.second
+                        ) * 1_000_000 + at.microsecond
+                        tkey = (inputs, lentry[1][bisect_right(lentry[0], us) - 1])
+                    else:  # a DST date
+                        tkey = (inputs, code_at(at.timestamp()))
+                elif mode == 0:
+                    tkey = (inputs, 0)
+                else:
+                    tkey = (inputs, time_code(epoch_seconds(at)))
+                entry = table_get(tkey)
+                if entry is not None:
+                    by_caller, fields = entry
+                    if by_caller:
+                        if single is not None:
+                            raw = caller if caller else ""
+                            nxt = single.memo.get(raw)
+                            fields = fields.get(classify(single, raw) if nxt is None else nxt)
+                        else:
+                            fields = fields.get(caller_key(caller))
+                    if fields is not None:
+                        d: Decision = new(cls)
+                        d._fields = fields
+                        d._explain = (explain_at, caller, at, inputs)
+                        return d
+                if inputs.strip(DTMF) or (caller is not None and caller.__class__ is not str):
+                    check_keys(inputs)
+                    check_caller(caller)
                 out = run(caller, epoch_seconds(at), inputs, False)
                 assert isinstance(out, Decision)
+                remember(tkey, entry, caller, out)
                 return out
-            if mode == 1 and tz.__class__ in fast_tz:
-                # the calendars' state from the local date and time: one lookup, a bisection
-                # in integer microseconds, and no conversion to epoch seconds at all
-                lkey = (tz, at.toordinal())
-                lentry = local_get(lkey)
-                if lentry is None:
-                    days = day_bases.get(tz)
-                    if days is None:
-                        days = day_bases[tz] = {}
-                    base = days.get(lkey[1], _ABSENT)
-                    lentry = local_day(lkey, _day_base(at, days) if base == _ABSENT else base)
-                if lentry:
-                    us = ((at.hour * 60 + at.minute) * 60 + at.second) * 1_000_000 + at.microsecond
-                    tkey = (inputs, lentry[1][bisect_right(lentry[0], us) - 1])
-                else:  # a DST date
-                    tkey = (inputs, code_at(at.timestamp()))
-            elif mode == 0:
-                tkey = (inputs, 0)
-            else:
-                tkey = (inputs, time_code(epoch_seconds(at)))
-            entry = table_get(tkey)
-            if entry is not None:
-                by_caller, fields = entry
-                if by_caller:
-                    if single is not None:
-                        raw = caller if caller else ""
-                        nxt = single.memo.get(raw)
-                        fields = fields.get(classify(single, raw) if nxt is None else nxt)
-                    else:
-                        fields = fields.get(caller_key(caller))
-                if fields is not None:
-                    d: Decision = new(cls)
-                    d._fields = fields
-                    d._explain = (explain_at, caller, at, inputs)
-                    return d
-            out = run(caller, epoch_seconds(at), inputs, False)
-            assert isinstance(out, Decision)
-            remember(tkey, entry, caller, out)
-            return out
+
+            except (AttributeError, TypeError, OverflowError) as exc:
+                raise call_error(caller, at, inputs, exc) from None
+            except ConfigError as exc:
+                if exc.path != "t":  # not a calendar's "outside the years it can lay out"
+                    raise
+                raise call_error(caller, at, inputs, exc) from None
 
         return route
 

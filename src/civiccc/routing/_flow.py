@@ -264,6 +264,29 @@ class Flow:
             )
 
 
+def _check_regions(spec: FlowSpec, base: str) -> None:
+    """Region codes of the flow and of its classify nodes, checked at load (not at routing)."""
+    try:
+        Classifier(spec.region, spec.home_regions, memo_size=0)
+    except ConfigError as exc:
+        raise exc.at(prefix=base.rstrip(".") or None) from None
+    for nid, node in spec.nodes.items():
+        if node.kind != "classify":
+            continue
+        p = node.params
+        if "region" not in p and "home_regions" not in p:
+            continue
+        try:
+            Classifier(
+                p.get("region", spec.region), p.get("home_regions", spec.home_regions), memo_size=0
+            )
+        except ConfigError as exc:
+            where = exc.path or "region"
+            raise ConfigError(
+                exc.message, path=f"{base}nodes.{nid}.{where}", node=nid, value=exc.value
+            ) from None
+
+
 def _build(
     spec: FlowSpec,
     *,
@@ -274,6 +297,7 @@ def _build(
     base_dir: Path | None,
     base: str,
 ) -> Flow:
+    _check_regions(spec, base)
     own = _calendars_from(spec.calendars, base_dir, f"{base}calendars")
     cals = {**calendars, **own}
     flow = Flow(spec, kinds=kinds, calendars=cals, namespace=namespace, file=file)

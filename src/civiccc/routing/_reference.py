@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from civiccc.clock import ensure_aware
 from civiccc.errors import ConfigError
 from civiccc.numbers import classify
+from civiccc.routing._arguments import check_caller, check_inputs
 from civiccc.routing._context import CallView
 from civiccc.routing._decision import Decision
 from civiccc.routing._kinds import TERMINAL_DECISION_KIND, param
@@ -329,6 +330,8 @@ def reference_walk(
 ) -> Decision:
     """Route a call by walking the networkx graph step by step (the reference semantics)."""
     at = ensure_aware(at, "at")
+    check_caller(caller)
+    check_inputs(inputs)
     walk = _Walk(caller, at, split_inputs(inputs))
     return walk.run(flow, "", (flow.id,))
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from civiccc.clock import ensure_aware
-from civiccc.errors import InvalidTransition
+from civiccc.errors import ConfigError, InvalidTransition
+from civiccc.routing._arguments import check_caller, check_keys, check_phrase, range_error
 from civiccc.routing._compile import Suspended
 from civiccc.routing._decision import Decision
 from civiccc.routing._kinds import KEYS
@@ -59,6 +60,7 @@ class Session:
     """
 
     def __init__(self, flow: Flow, caller: str | None, at: datetime) -> None:
+        check_caller(caller)
         self.flow = flow
         self.caller = caller
         self.at = ensure_aware(at, "at")
@@ -81,13 +83,8 @@ class Session:
         return tuple(self._items)
 
     def press(self, keys: str) -> Session:
-        """Feed DTMF keys (one or more of ``0-9 * #``)."""
-        for key in keys:
-            if key not in KEYS:
-                from civiccc.errors import ConfigError
-
-                msg = f"{key!r} is not a DTMF key (0-9, *, #)"
-                raise ConfigError(msg, path="keys", value=keys)
+        """Feed DTMF keys (one or more of ``0-9 * #``; anything else raises ConfigError)."""
+        check_keys(keys, "keys")
         return self._feed(list(keys))
 
     def say(self, phrase: str) -> Session:
@@ -95,6 +92,7 @@ class Session:
 
         A single key character counts as that key; an empty phrase as a timeout.
         """
+        check_phrase(phrase)
         return self._feed([phrase])
 
     def timeout(self) -> Session:
@@ -109,7 +107,14 @@ class Session:
         return self
 
     def _advance(self) -> None:
-        out = self.flow.engine.run(self.caller, self._ts, tuple(self._items), True)
+        try:
+            out = self.flow.engine.run(self.caller, self._ts, tuple(self._items), True)
+        except OverflowError:
+            raise range_error(self.at) from None
+        except ConfigError as exc:
+            if exc.path != "t":  # not a calendar's "outside the years it can lay out"
+                raise
+            raise range_error(self.at) from None
         path = out.path
         new = path[self._seen :]
         self._seen = len(path)
