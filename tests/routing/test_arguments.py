@@ -78,7 +78,9 @@ def test_anonymous_callers_are_fine(city: Flow) -> None:
     assert city.route(None, OPEN, "") == city.route("", OPEN, "")
 
 
-@pytest.mark.parametrize("inputs", [None, 14, 1.0, object()], ids=repr)
+@pytest.mark.parametrize(
+    "inputs", [None, 14, 1.0, object()], ids=["None", "int", "float", "object"]
+)
 def test_inputs_that_are_neither_keys_nor_a_sequence(city: Flow, inputs: Any) -> None:
     with pytest.raises(ConfigError, match="DTMF keys") as info:
         city.route(CALLER, OPEN, inputs)
