@@ -245,3 +245,31 @@ def test_queries_far_from_the_compiled_span() -> None:
     assert cal.add_business_time(datetime(2025, 6, 16, 16, tzinfo=UTC), 0) == datetime(
         2025, 6, 16, 16, tzinfo=UTC
     )
+
+
+def test_a_query_far_away_starts_a_new_span_instead_of_compiling_the_years_between(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One query in 2925 on a calendar used for 2025 (a typo) compiles a couple of years, not
+    nine centuries; the answers on both sides stay those of the day-stepping oracle."""
+    from civiccc.calendar._reference import ReferenceCalendar
+
+    cal = city()
+    ref = ReferenceCalendar(cal)
+    built: list[tuple[int, int]] = []
+    build = cal._build  # counted, not timed: the work a query causes
+
+    def counting(scope: str | None, first: int, last: int) -> object:
+        built.append((first, last))
+        return build(scope, first, last)
+
+    monkeypatch.setattr(cal, "_build", counting)
+    near, far = L(2025, 6, 16, 9), L(2925, 6, 16, 9)
+    for t in (near, far, near, L(2031, 3, 3, 12), far + timedelta(days=40)):
+        ts = t.timestamp()
+        assert cal.is_open_ts(ts) == ref.is_open(ts), t
+        assert cal.add_business_seconds(ts, 72_000) == ref.add_business_seconds(ts, 72_000), t
+    assert max(last - first for first, last in built) <= 8, built
+    # a span asked for between two instants is still compiled whole, and exact
+    a, b = near.timestamp(), L(2027, 1, 1).timestamp()
+    assert cal.business_seconds_between(a, b) == ref.business_seconds_between(a, b)

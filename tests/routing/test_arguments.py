@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from civiccc.cli.flow import flow as flow_cli
 from civiccc.errors import ConfigError
 from civiccc.routing import Flow, load_flow, reference_walk
-from conftest import EXAMPLES
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "flows"
 
 CITY_FILE = EXAMPLES / "city_hall.yaml"
 VAN = ZoneInfo("America/Vancouver")

@@ -40,6 +40,8 @@ _DURATIONS: dict[dt.timedelta | float, dt.timedelta] = {}
 _DURATIONS_MAX = 4096
 #: years compiled at once when a query leaves the compiled span
 _CHUNK_YEARS = 2
+# a query further than this from the compiled span starts a new span instead of growing it
+_FAR_YEARS = 20
 #: how far forward add_business_time / next_open search for open time before giving up
 _HORIZON_YEARS = 12
 #: the local years a table can lay out (it covers the day before the first year and the day
@@ -792,10 +794,14 @@ class Calendar:
             return table
         y0 = self._year_of(ts)
         y1 = min(self._year_of(end) + _CHUNK_YEARS - 1, _LAST_YEAR)
-        if table is not None:  # grow the span, never shrink it
+        if table is not None:
             first = table.first_day.year + 1
             last = dt.datetime.fromtimestamp(table.hi, self._tz).year - 1
-            y0, y1 = min(y0, first), max(y1, last)
+            # grow the span to cover the request, unless the request lies far from it: then
+            # the span starts anew there (one query in 2925 on a calendar used for 2025 must
+            # not compile the nine centuries between)
+            if first - _FAR_YEARS <= y1 and y0 <= last + _FAR_YEARS:
+                y0, y1 = min(y0, first), max(y1, last)
         table = self._tables[scope] = self._build(scope, y0, y1)
         return table
 
@@ -834,7 +840,10 @@ class Calendar:
     def business_seconds_before(self, ts: float, scope: str | None = None) -> float:
         """Open seconds accumulated from the start of the compiled span up to ``ts``.
 
-        Only differences of this value are meaningful; see :meth:`business_seconds_between`.
+        Only differences of values taken while the span stayed the same are meaningful: the
+        span grows when a query falls outside it (moving its start, when it grows backward)
+        and starts anew for a query more than 20 years away. For two instants use
+        :meth:`business_seconds_between`, which is always exact.
         """
         table = self._tables.get(scope)
         if table is None or not table.lo <= ts < table.hi:
