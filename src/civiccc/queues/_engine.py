@@ -1544,21 +1544,17 @@ class QueueEngine:
         """
         self._sync()
         c = self._call(call)
-        if (
-            c.state not in (WAITING, OFFERING)
-            or c.callback is not None
-            or not _callback_offered(c)
-            or self._queues[c.queue].spec.callback is None
-        ):
-            state = c.state
-            if c.callback is None and c.state in (WAITING, OFFERING):
-                why = (
-                    "no callback policy"
-                    if self._queues[c.queue].spec.callback is None
-                    else "no callback offered"
-                )
-                state = f"{state} ({why})"
-            raise InvalidTransition("call", state, "accept_callback", call)
+        if c.state not in (WAITING, OFFERING) or c.callback is not None:
+            raise InvalidTransition("call", c.state, "accept_callback", call)
+        # a policy removed at restore, or an offer that lapsed when the call moved
+        if self._queues[c.queue].spec.callback is None:
+            raise InvalidTransition(
+                "call", f"{c.state} (no callback policy)", "accept_callback", call
+            )
+        if not _callback_offered(c):
+            raise InvalidTransition(
+                "call", f"{c.state} (no callback offered)", "accept_callback", call
+            )
         if not isinstance(number, str) or not number.strip():
             msg = "the number to call back must be a non-empty string"
             raise ConfigError(msg, path="number", node=call, value=number)
@@ -2210,11 +2206,7 @@ class QueueEngine:
                     for a, m in d["members"].items()
                     if a in eng._agents
                 }
-                reach_before[qid] = sum(
-                    1
-                    for a, m in runtime.items()
-                    if m.active and eng._agents[a].status not in _UNREACHABLE
-                )
+                reach_before[qid] = eng._reachable(runtime)
                 covering = {
                     h["to"]
                     for h in handovers.values()
@@ -2307,17 +2299,20 @@ class QueueEngine:
         eng._apply_merge(reach_before, changed)
         return eng
 
+    def _reachable(self, members: Mapping[str, _Membership]) -> int:
+        """How many of ``members`` are opted in and reachable (logged in, not paused)."""
+        agents = self._agents
+        return sum(
+            1 for a, m in members.items() if m.active and agents[a].status not in _UNREACHABLE
+        )
+
     def _apply_merge(self, reach_before: Mapping[str, int], changed: set[str]) -> None:
         """Let the merged memberships take effect as run-time changes would (see restore)."""
         for q in self._queues.values():
             if q.spec.coverage is None and q.gap_start is not None:  # the rule was removed
                 q.gaps.append([q.gap_start, self._now])
                 q.gap_start = None
-            q.n_reachable = sum(
-                1
-                for a, m in q.members.items()
-                if m.active and self._agents[a].status not in _UNREACHABLE
-            )
+            q.n_reachable = self._reachable(q.members)
         for qid, q in self._queues.items():
             diff = q.n_reachable - reach_before[qid]
             if diff:

@@ -98,12 +98,15 @@ def _dial_string(value: Any, path: str, node: str | None, what: str) -> str:
     return text
 
 
-def _no_duplicates(items: Iterable[str], path: str, node: str | None, what: str) -> None:
+def _no_duplicates(
+    items: Iterable[str], path: str, node: str | None, what: str, field: str = ""
+) -> None:
+    """Refuse an item listed twice; the error names the second entry (``path[i]field``)."""
     seen: dict[str, int] = {}
     for i, x in enumerate(items):
         if x in seen:
             msg = f"{what} {x!r} is listed twice ({path}[{seen[x]}] and [{i}])"
-            raise _err(msg, f"{path}[{i}]", node=node, value=x)
+            raise _err(msg, f"{path}[{i}]{field}", node=node, value=x)
         seen[x] = i
 
 
@@ -402,17 +405,7 @@ def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
         _member_from(m, f"{path}.members[{i}]", qid)
         for i, m in enumerate(_seq(data.get("members"), f"{path}.members", qid))
     )
-    seen: dict[str, int] = {}
-    for i, mem in enumerate(members):
-        if mem.agent in seen:
-            raise _err(
-                f"agent {mem.agent!r} is a member twice (members[{seen[mem.agent]}] and "
-                f"members[{i}]); give one entry with its level and roles",
-                f"{path}.members[{i}].agent",
-                node=qid,
-                value=mem.agent,
-            )
-        seen[mem.agent] = i
+    _no_duplicates((m.agent for m in members), f"{path}.members", qid, "member", ".agent")
     cb = data.get("callback")
     callback = None if cb is None else _callback_from(cb, f"{path}.callback", qid)
     cov = data.get("coverage")
