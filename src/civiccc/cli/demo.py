@@ -85,8 +85,8 @@ def demo(scenario: Path | None, out: Path, seed: int | None, progress: bool, for
 
     from civiccc.cases import SqliteStore
     from civiccc.cli.simulate import announce_line, kpi_table, outcome_line
-    from civiccc.sim import load_scenario, simulate, write_report
-    from civiccc.sim._store import _remove_db
+    from civiccc.sim import load_scenario, simulate_to_sqlite, write_report
+    from civiccc.sim._scenario import resolve_seed
 
     path = scenario or _SCENARIO
     if not path.exists():
@@ -96,23 +96,22 @@ def demo(scenario: Path | None, out: Path, seed: int | None, progress: bool, for
     db = out / "cases.sqlite"
     try:
         sc = load_scenario(path)
-        if seed is None:
-            seed = sc.seed if sc.seed is not None else 2025
+        seed = resolve_seed(sc, seed, 2025)
         if not force and _is_demo_output(db) is False:
             raise click.ClickException(
                 f"{db} exists and is not the demo's own output: it was left as it is"
                 " (choose another --out, or --force to replace it)"
             )
-        out.mkdir(parents=True, exist_ok=True)
-        _remove_db(db)
+        hours = round(sc.days * 24)
+        with tqdm(total=hours, unit="h", desc="simulating", disable=not progress) as bar:
+            res = simulate_to_sqlite(
+                sc, db, seed=seed, progress=lambda s: bar.update(round(s / 3600))
+            )
+        # marked once written; a run cut short leaves only the simulator's cases, which
+        # _is_demo_output recognises as well
         store = SqliteStore(db)
         try:
             store.put_meta(DEMO_MARK, {"scenario": sc.name, "seed": seed})
-            hours = round(sc.days * 24)
-            with tqdm(total=hours, unit="h", desc="simulating", disable=not progress) as bar:
-                res = simulate(
-                    sc, seed=seed, store=store, progress=lambda s: bar.update(round(s / 3600))
-                )
             stored = len(store.query())
         finally:
             store.close()

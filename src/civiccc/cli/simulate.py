@@ -82,11 +82,11 @@ def simulate(
     from concurrent.futures import ProcessPoolExecutor
 
     from civiccc.sim import load_scenario, run_replications, write_report
+    from civiccc.sim._scenario import resolve_seed
 
     try:
         sc = load_scenario(scenario)
-        if seed is None:
-            seed = sc.seed if sc.seed is not None else 0
+        seed = resolve_seed(sc, seed)
         if workers is not None and replications > 1:
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 summary = run_replications(sc, replications, seed=seed, executor=pool)

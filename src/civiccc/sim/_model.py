@@ -27,7 +27,7 @@ import attrs
 
 from civiccc.sim._core import streams
 from civiccc.sim._records import CallRow, CaseRow, Results, agent_rows, call_row
-from civiccc.sim._scenario import Dist, Scenario, is_input_kind
+from civiccc.sim._scenario import Dist, Scenario, is_input_kind, resolve_seed
 
 __all__ = ["simulate"]
 
@@ -754,8 +754,7 @@ def simulate(
     open in a :class:`civiccc.cases.CaseDesk` on the simulation clock, kept in ``store`` (a
     ``civiccc.cases`` store, e.g. ``SqliteStore(path)``; default: in memory).
     """
-    if seed is None:
-        seed = scenario.seed if scenario.seed is not None else 0
+    seed = resolve_seed(scenario, seed)
     sim = _Sim(scenario, seed, trace=trace, record_agents=record_agents, store=store)
     res = sim.run(progress)
     return res.with_seed(seed)

@@ -7,7 +7,7 @@ from typing import Any
 
 from civiccc.sim._model import simulate
 from civiccc.sim._records import Results, Summary
-from civiccc.sim._scenario import Scenario
+from civiccc.sim._scenario import Scenario, resolve_seed
 
 __all__ = ["run_replications"]
 
@@ -43,8 +43,7 @@ def run_replications(
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
-    if seed is None:
-        seed = scenario.seed if scenario.seed is not None else 0
+    seed = resolve_seed(scenario, seed)
     jobs = [(scenario, seed + i, record_agents) for i in range(n)]
     if executor is None:
         if n == 1:

@@ -273,6 +273,13 @@ class Scenario:
         return _from_dict(_map(data, "<scenario>"), base or Path.cwd())
 
 
+def resolve_seed(scenario: Scenario, seed: int | None, default: int = 0) -> int:
+    """The seed a run uses: ``seed`` if given, else the scenario's ``seed``, else ``default``."""
+    if seed is not None:
+        return seed
+    return scenario.seed if scenario.seed is not None else default
+
+
 def _load_file(base: Path, ref: Any, path: str) -> Path:
     if not isinstance(ref, str):
         raise _err(f"expected a file path, got {ref!r}", path, ref)

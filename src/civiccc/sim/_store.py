@@ -12,12 +12,6 @@ from civiccc.sim._scenario import Scenario
 __all__ = ["simulate_to_sqlite"]
 
 
-def _remove_db(p: Path) -> None:
-    """Delete a SQLite database file and its WAL companions."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(p) + suffix).unlink(missing_ok=True)
-
-
 def simulate_to_sqlite(
     scenario: Scenario, path: str | Path, *, seed: int | None = None, **kw: Any
 ) -> Results:
@@ -28,7 +22,8 @@ def simulate_to_sqlite(
 
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    _remove_db(p)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(p) + suffix).unlink(missing_ok=True)
     store = SqliteStore(p)
     try:
         return simulate(scenario, seed=seed, store=store, **kw)
