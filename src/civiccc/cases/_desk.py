@@ -825,10 +825,7 @@ class CaseDesk:
 
     def clock_status(self, case: Case, kind: str, at: dt.datetime | None = None) -> ClockStatus:
         """One clock of ``case`` seen at ``at`` (default: now)."""
-        try:
-            clock = case.clocks[kind]
-        except KeyError:
-            raise NotFoundError(f"case {case.id!r} has no {kind!r} clock") from None
+        clock = _clock(case, kind)
         now = self._now(at)
         return self._status(case, clock, now)
 
@@ -885,18 +882,14 @@ class CaseDesk:
         """The due instant of one clock (``None`` while paused at the due point);
         :class:`NotFoundError` when the case has no such clock, as :meth:`explain`."""
         case = self.get(case_id)
-        if kind not in case.clocks:
-            raise NotFoundError(f"case {case_id!r} has no {kind!r} clock")
-        ts = self._clock_due(case, case.clocks[kind])
+        ts = self._clock_due(case, _clock(case, kind))
         return None if ts is None else _utc(ts)
 
     def explain(self, case_id: str, kind: str = "resolution") -> str:
         """How the due time of a clock was computed: start, target, calendar, pauses,
         suspensions, closures and holidays on the way, with reasons."""
         case = self.get(case_id)
-        if kind not in case.clocks:
-            raise NotFoundError(f"case {case_id!r} has no {kind!r} clock")
-        clock = case.clocks[kind]
+        clock = _clock(case, kind)
         cal = self._calendar(case, clock)
         tz = self.catalogue.timezone if cal is None else cal.timezone
         import zoneinfo
@@ -1177,6 +1170,14 @@ class CaseDesk:
         for case in self._cases.values():
             self._reindex(case.id, case)
         return len(self._cases)
+
+
+def _clock(case: Case, kind: str) -> ClockRecord:
+    """The ``kind`` clock of the case; :class:`NotFoundError` when it has none."""
+    try:
+        return case.clocks[kind]
+    except KeyError:
+        raise NotFoundError(f"case {case.id!r} has no {kind!r} clock") from None
 
 
 def _check_order(case: Case, now: dt.datetime, what: str) -> None:
