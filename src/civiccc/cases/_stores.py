@@ -370,6 +370,13 @@ _SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(_SQLITE_MIGRATIONS)
 
 
+def _refuse_newer(where: str, current: int) -> None:
+    """:class:`StoreError` for a database whose schema is newer than this code."""
+    if current > SCHEMA_VERSION:
+        msg = f"{where} schema version {current} is newer than this civiccc ({SCHEMA_VERSION})"
+        raise StoreError(msg)
+
+
 class _SqlStore(abc.ABC):
     """Shared SQL for SQLite and PostgreSQL (placeholders differ)."""
 
@@ -576,7 +583,7 @@ class SqliteStore(_SqlStore):
         try:
             # a database newer than this code is refused before anything is written to it (the
             # journal mode is stored in the file); _migrate checks again inside its transaction
-            self._refuse_newer(self.schema_version)
+            _refuse_newer(f"{self.path}:", self.schema_version)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             self._db.execute("PRAGMA busy_timeout=10000")
@@ -596,19 +603,11 @@ class SqliteStore(_SqlStore):
     def _migrate(self) -> None:
         with self.transaction():
             current = self.schema_version
-            self._refuse_newer(current)
+            _refuse_newer(f"{self.path}:", current)
             for version in range(current, SCHEMA_VERSION):
                 for sql in _SQLITE_MIGRATIONS[version]:
                     self._db.execute(sql)
                 self._db.execute(f"PRAGMA user_version={version + 1}")
-
-    def _refuse_newer(self, current: int) -> None:
-        if current > SCHEMA_VERSION:
-            msg = (
-                f"{self.path}: schema version {current} is newer than this civiccc"
-                f" ({SCHEMA_VERSION})"
-            )
-            raise StoreError(msg)
 
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         return self._db.execute(sql, params)
@@ -762,12 +761,8 @@ class PostgresStore(_SqlStore):
             self._db.execute("SELECT pg_advisory_xact_lock(31100)")
             self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = self._db.execute("SELECT version FROM schema_version").fetchone()
-            if row is not None and row[0] > SCHEMA_VERSION:
-                msg = (
-                    f"PostgreSQL schema version {row[0]} is newer than this civiccc"
-                    f" ({SCHEMA_VERSION})"
-                )
-                raise StoreError(msg)
+            if row is not None:
+                _refuse_newer("PostgreSQL", row[0])
             for sql in _PG_SCHEMA:
                 self._db.execute(sql)
             current = 2 if row is None else max(int(row[0]), 2)
