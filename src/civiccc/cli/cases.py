@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from civiccc.calendar import Calendar, load_calendars
+from civiccc.calendar import load_calendars
 from civiccc.cases import CaseDesk, Catalogue, MemoryStore, services_json
 from civiccc.clock import VirtualClock
 from civiccc.errors import ConfigError, NoOpenTimeError
@@ -80,9 +80,13 @@ def due(
             "needs a UTC offset, e.g. 2025-06-16T09:00-07:00", param_hint="--at"
         )
     attributes = dict(a.split("=", 1) for a in attrs_ if "=" in a)
-    calendars = _calendars(calendars_file)
     try:
-        desk = CaseDesk(cat, clock=VirtualClock(opened), calendars=calendars, store=MemoryStore())
+        desk = CaseDesk(
+            cat,
+            clock=VirtualClock(opened),
+            calendars=load_calendars(calendars_file),
+            store=MemoryStore(),
+        )
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     try:
@@ -100,13 +104,6 @@ def due(
         raise _out_of_range(at, str(e)) from None
     for text in explained:
         click.echo(text)
-
-
-def _calendars(path: Path) -> dict[str, Calendar]:
-    try:
-        return load_calendars(path)
-    except ConfigError as e:
-        raise click.ClickException(str(e)) from None
 
 
 def _out_of_range(at: str, why: str) -> click.BadParameter:
