@@ -12,6 +12,7 @@ from typing import Any
 
 from civiccc.clock import ensure_aware
 from civiccc.errors import ConfigError
+from civiccc.routing._kinds import KEYS
 
 __all__ = [
     "DTMF",
@@ -24,11 +25,8 @@ __all__ = [
     "range_error",
 ]
 
-#: the keys a telephone can send (``str.strip(DTMF)`` leaves anything else)
-DTMF = "0123456789*#"
-
-#: the local dates a flow's calendars can lay out (civiccc.calendar's compiled range)
-_RANGE = "0002-01-01 to 9998-12-31"
+#: the keys a telephone can send, as one string (``str.strip(DTMF)`` leaves anything else)
+DTMF = "".join(KEYS)
 
 
 def check_caller(caller: Any) -> None:
@@ -89,8 +87,12 @@ def check_inputs(inputs: Any) -> None:
 
 def range_error(at: datetime) -> ConfigError:
     """The error for an instant the flow's calendars cannot lay out."""
+    # civiccc.calendar is imported by loading calendars, not by importing civiccc.routing
+    from civiccc.calendar._calendar import SUPPORTED_DATES
+
     msg = (
-        f"{at.isoformat()} is outside the dates the flow's calendars support ({_RANGE}, local time)"
+        f"{at.isoformat()} is outside the dates the flow's calendars support "
+        f"({SUPPORTED_DATES}, local time)"
     )
     return ConfigError(msg, path="at", value=at)
 
