@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,17 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 def van(*args: int) -> dt.datetime:
     """A Vancouver wall-clock instant."""
     return dt.datetime(*args, tzinfo=VAN)  # type: ignore[misc]
+
+
+def replaced(data: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
+    """A deep copy of ``data`` with the item at ``path`` (keys and list indexes) set to
+    ``value``."""
+    data = copy.deepcopy(data)
+    node: Any = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return data
 
 
 def van_calendar(**extra: Any) -> Calendar:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cases_helpers import CATALOGUE
+from cases_helpers import CATALOGUE, replaced
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,15 +16,6 @@ from civiccc.clock import VirtualClock
 from civiccc.errors import ConfigError
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "cases" / "services.yaml"
-
-
-def _with(path: list[Any], value: Any) -> dict[str, Any]:
-    data = copy.deepcopy(CATALOGUE)
-    node: Any = data
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    return data
 
 
 @pytest.mark.parametrize(
@@ -85,7 +75,7 @@ def _with(path: list[Any], value: Any) -> dict[str, Any]:
 def test_bad_catalogue(path: list[Any], value: Any, where: str, match: str) -> None:
     """Each error names its field."""
     with pytest.raises(ConfigError, match=match) as err:
-        Catalogue.from_dict(_with(path, value), file="city.yaml")
+        Catalogue.from_dict(replaced(CATALOGUE, path, value), file="city.yaml")
     assert err.value.path == where and err.value.file == "city.yaml"
 
 
@@ -107,7 +97,8 @@ def test_example_catalogue_loads(tmp_path: Path) -> None:
 
 def test_attributes_checked_on_create() -> None:
     """Unknown, missing required, or off-list attribute values are refused."""
-    data = _with(
+    data = replaced(
+        CATALOGUE,
         ["services", 0, "attributes"],
         [
             {"code": "size", "datatype": "singlevaluelist", "required": True, "values": ["s", "l"]},

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cases_helpers import CATALOGUE, van, van_calendar
+from cases_helpers import CATALOGUE, replaced, van, van_calendar
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -52,15 +52,6 @@ def _desk(store: Store | None = None, clock_at: dt.datetime = T0) -> CaseDesk:
         calendars={"van": van_calendar()},
         store=store if store is not None else MemoryStore(),
     )
-
-
-def _with(data: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
-    data = copy.deepcopy(data)
-    node: Any = data
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    return data
 
 
 # ---------------------------------------------------------------------- catalogue: unknown keys
@@ -200,19 +191,23 @@ def test_unknown_key_anywhere_is_refused_with_its_path(place: int, key: str, val
 def test_bad_catalogue_fields(path: list[Any], value: Any, where: str, match: str | None) -> None:
     """Each refusal names the field (and the file)."""
     with pytest.raises(ConfigError, match=match or "has no SLA entry") as err:
-        Catalogue.from_dict(_with(CATALOGUE, path, value), file="city.yaml")
+        Catalogue.from_dict(replaced(CATALOGUE, path, value), file="city.yaml")
     assert (err.value.path, err.value.file) == (where, "city.yaml")
 
 
 def test_default_priority_rule() -> None:
     """A service whose SLA defines its default priority loads; a service with no SLA at all
     loads too (its cases have no clocks); the error says which priorities the SLA defines."""
-    data = _with(CATALOGUE, ["services", 1, "default_priority"], "urgent")
+    data = replaced(CATALOGUE, ["services", 1, "default_priority"], "urgent")
     with pytest.raises(ConfigError, match=r"'urgent' has no SLA entry \(sla defines: normal\)"):
-        Catalogue.from_dict(_with(data, ["services", 1, "sla"], {"normal": {"resolution": "8h"}}))
-    ok = Catalogue.from_dict(_with(data, ["services", 1, "sla"], {"urgent": {"resolution": "4h"}}))
+        Catalogue.from_dict(
+            replaced(data, ["services", 1, "sla"], {"normal": {"resolution": "8h"}})
+        )
+    ok = Catalogue.from_dict(
+        replaced(data, ["services", 1, "sla"], {"urgent": {"resolution": "4h"}})
+    )
     assert ok.service("missed_pickup").targets_for("urgent")["resolution"].seconds == 14400
-    no_sla = _with(
+    no_sla = replaced(
         CATALOGUE, ["services", 2], {"code": "info", "name": "I", "department": "hotline"}
     )
     desk = CaseDesk(
@@ -224,12 +219,12 @@ def test_default_priority_rule() -> None:
 def test_required_accepts_real_booleans_only() -> None:
     """``required: true``/``false`` are read as such; strings like "no" are refused."""
     attr = {"code": "x", "datatype": "string", "required": False}
-    cat = Catalogue.from_dict(_with(CATALOGUE, ["services", 0, "attributes"], [attr]))
+    cat = Catalogue.from_dict(replaced(CATALOGUE, ["services", 0, "attributes"], [attr]))
     assert cat.service("pothole").attributes[0].required is False
     for bad in ("no", "false", 0, 1, None):
         with pytest.raises(ConfigError, match="true or false"):
             Catalogue.from_dict(
-                _with(CATALOGUE, ["services", 0, "attributes"], [{**attr, "required": bad}])
+                replaced(CATALOGUE, ["services", 0, "attributes"], [{**attr, "required": bad}])
             )
 
 
