@@ -22,6 +22,7 @@ __all__ = [
     "check_items",
     "check_keys",
     "check_phrase",
+    "outside_range",
     "range_error",
 ]
 
@@ -85,6 +86,15 @@ def check_inputs(inputs: Any) -> None:
     check_items(tuple(inputs))
 
 
+def outside_range(exc: BaseException) -> bool:
+    """True when routing failed because a calendar cannot lay out the instant asked about.
+
+    That is an ``OverflowError`` from the date arithmetic, or the calendar's own ConfigError
+    "outside the dates a calendar supports" (path ``t``).
+    """
+    return isinstance(exc, OverflowError) or (isinstance(exc, ConfigError) and exc.path == "t")
+
+
 def range_error(at: datetime) -> ConfigError:
     """The error for an instant the flow's calendars cannot lay out."""
     # civiccc.calendar is imported by loading calendars, not by importing civiccc.routing
@@ -108,6 +118,6 @@ def call_error(caller: Any, at: Any, inputs: Any, exc: BaseException) -> BaseExc
         check_inputs(inputs)
     except ConfigError as err:
         return err
-    if isinstance(exc, OverflowError) or (isinstance(exc, ConfigError) and exc.path == "t"):
+    if outside_range(exc):
         return range_error(at)
     return exc

@@ -19,7 +19,14 @@ from zoneinfo import ZoneInfo
 from civiccc.clock import ensure_aware
 from civiccc.errors import ConfigError
 from civiccc.numbers import Classifier
-from civiccc.routing._arguments import DTMF, call_error, check_caller, check_items, check_keys
+from civiccc.routing._arguments import (
+    DTMF,
+    call_error,
+    check_caller,
+    check_items,
+    check_keys,
+    outside_range,
+)
 from civiccc.routing._context import CallView
 from civiccc.routing._decision import EMPTY_VARIABLES, Decision, make_decision
 from civiccc.routing._kinds import TERMINAL_DECISION_KIND, param
@@ -455,7 +462,7 @@ class Engine:
             except (AttributeError, TypeError, OverflowError) as exc:
                 raise call_error(caller, at, inputs, exc) from None
             except ConfigError as exc:
-                if exc.path != "t":  # not a calendar's "outside the years it can lay out"
+                if not outside_range(exc):
                     raise
                 raise call_error(caller, at, inputs, exc) from None
 

@@ -10,7 +10,13 @@ import attrs
 
 from civiccc.clock import ensure_aware
 from civiccc.errors import ConfigError, InvalidTransition
-from civiccc.routing._arguments import check_caller, check_keys, check_phrase, range_error
+from civiccc.routing._arguments import (
+    check_caller,
+    check_keys,
+    check_phrase,
+    outside_range,
+    range_error,
+)
 from civiccc.routing._compile import Suspended
 from civiccc.routing._decision import Decision
 from civiccc.routing._kinds import KEYS
@@ -109,10 +115,8 @@ class Session:
     def _advance(self) -> None:
         try:
             out = self.flow.engine.run(self.caller, self._ts, tuple(self._items), True)
-        except OverflowError:
-            raise range_error(self.at) from None
-        except ConfigError as exc:
-            if exc.path != "t":  # not a calendar's "outside the years it can lay out"
+        except (OverflowError, ConfigError) as exc:
+            if not outside_range(exc):
                 raise
             raise range_error(self.at) from None
         path = out.path
