@@ -20,6 +20,7 @@ from civiccc.calendar._spec import (
     HolidaySource,
     TimeRange,
     WeeklyHours,
+    check_scope,
     parse_date,
 )
 from civiccc.clock import ensure_aware
@@ -99,13 +100,6 @@ def _check_day(day: Any, what: str = "day") -> dt.date:
         hint = " (use its .date() in the calendar's time zone)"
     msg = f"expected a local date (datetime.date), got {type(day).__name__} {day!r}{hint}"
     raise ConfigError(msg, path=what, value=day)
-
-
-def _check_scope(scope: Any) -> None:
-    """Refuse a scope that a calendar file would refuse (a non-empty label or ``None``)."""
-    if scope is not None and (not isinstance(scope, str) or not scope.strip()):
-        msg = f"expected a non-empty scope label or None, got {scope!r}"
-        raise ConfigError(msg, path="scope", value=scope)
 
 
 def _bad_instants(exc: Exception, **instants: Any) -> Exception:
@@ -524,7 +518,7 @@ class Calendar:
                 (or ``None``), as in a calendar file.
         """
         at_utc = ensure_aware(at, "at").astimezone(_UTC)
-        _check_scope(scope)
+        check_scope(scope, "scope", "None")  # as a calendar file would
         active = [
             (i, e)
             for i, e in enumerate(self._emergencies)
@@ -559,7 +553,7 @@ class Calendar:
         """Schedule an emergency/closure ``[start, end)`` that reverts automatically at ``end``."""
         s = ensure_aware(start, "start").astimezone(_UTC)
         e = ensure_aware(end, "end").astimezone(_UTC)
-        _check_scope(scope)
+        check_scope(scope, "scope", "None")  # as a calendar file would
         if e <= s:
             msg = f"end {e.isoformat()} is not after start {s.isoformat()}"
             raise ConfigError(msg, path="end", value=end)

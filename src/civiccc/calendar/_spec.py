@@ -18,6 +18,7 @@ __all__ = [
     "HolidaySource",
     "TimeRange",
     "WeeklyHours",
+    "check_scope",
     "parse_date",
     "parse_instant",
 ]
@@ -169,6 +170,14 @@ class WeeklyHours:
         return {d: [r.to_data() for r in rs] for d, rs in zip(DAYS, self.days, strict=True) if rs}
 
 
+def check_scope(scope: Any, path: str, none: str = "null") -> None:
+    """Refuse an emergency scope that is not a non-empty label (``none``: how the absent scope
+    is spelled in the message, ``null`` in a file, ``None`` from Python)."""
+    if scope is not None and (not isinstance(scope, str) or not scope.strip()):
+        msg = f"expected a non-empty scope label or {none}, got {scope!r}"
+        raise ConfigError(msg, path=path, value=scope)
+
+
 def parse_date(value: Any, path: str) -> dt.date:
     """Parse an ISO date (``2025-12-24``) or a ``date``."""
     if isinstance(value, dt.datetime):
@@ -298,9 +307,7 @@ class Emergency:
             msg = f"end {_iso_z(end)} is not after start {_iso_z(start)}"
             raise ConfigError(msg, path=f"{path}.end")
         scope = data.get("scope")
-        if scope is not None and (not isinstance(scope, str) or not scope.strip()):
-            msg = f"expected a non-empty scope label or null, got {scope!r}"
-            raise ConfigError(msg, path=f"{path}.scope", value=scope)
+        check_scope(scope, f"{path}.scope")
         by = data.get("by")
         return cls(start=start, end=end, scope=scope, reason=str(data.get("reason", "")), by=by)
 
