@@ -8,6 +8,7 @@ without a word; this loader refuses them, naming the key and its line.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import yaml
 
 from civiccc.errors import ConfigError
 
-__all__ = ["parse_yaml", "read_document"]
+__all__ = ["parse_yaml", "read_document", "refuse_unknown"]
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -67,3 +68,22 @@ def read_document(path: str | Path) -> Any:
             msg = f"invalid JSON: {exc.msg}"
             raise ConfigError(msg, file=str(p), path=f"line {exc.lineno}") from None
     return parse_yaml(text, str(p))
+
+
+def refuse_unknown(
+    data: Mapping[Any, Any],
+    allowed: Iterable[str],
+    path: str = "",
+    *,
+    node: str | None = None,
+    hint: str = "",
+) -> None:
+    """Refuse a key of ``data`` outside ``allowed``: a misspelt field is never silently
+    ignored. The ``ConfigError`` is at ``path.key`` (``node``: the queue/agent it belongs to)."""
+    # a sequence is listed in its own order (the author's), a set sorted
+    names = sorted(allowed) if isinstance(allowed, (set, frozenset)) else list(allowed)
+    for key in data:
+        if key not in names:
+            where = f"{path}.{key}" if path else str(key)
+            msg = f"unknown field {key!r} (expected one of {', '.join(names)}){hint}"
+            raise ConfigError(msg, path=where, node=node, value=key)

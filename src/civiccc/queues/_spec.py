@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from civiccc._documents import refuse_unknown
 from civiccc.errors import ConfigError
 
 __all__ = [
@@ -66,18 +67,6 @@ def _err(msg: str, path: str, node: str | None = None, value: Any = None) -> Con
     return ConfigError(msg, path=path, node=node, value=value)
 
 
-def _refuse_unknown(
-    data: Mapping[str, Any], known: Iterable[str], path: str, node: str | None = None
-) -> None:
-    """Refuse any key of ``data`` not in ``known``: a misspelt field is never silently ignored."""
-    allowed = frozenset(known)
-    for key in data:
-        if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
-            msg = f"unknown field {key!r} (expected one of {', '.join(sorted(allowed))})"
-            raise _err(msg, where, node=node, value=key)
-
-
 #: A dial string: digits with an optional leading ``+`` and spaces, dots, hyphens or
 #: parentheses between them; 1 to 15 digits (E.164's maximum), so internal extensions pass.
 _DIAL = re.compile(r"\+?\(?[0-9](?:[0-9() .\-]*[0-9])?")
@@ -110,6 +99,9 @@ def _no_duplicates(
         seen[x] = i
 
 
+_ACTION_FIELDS = frozenset(("kind", "target", "message"))
+
+
 @attrs.frozen(kw_only=True)
 class Action:
     """What happens to a call that leaves a queue by rule: overflow, timeout, no agents, closed.
@@ -130,7 +122,7 @@ class Action:
         """
         if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
             raise _err("expected a mapping with 'kind'", path, node=node, value=data)
-        _refuse_unknown(data, ("kind", "target", "message"), path, node)
+        refuse_unknown(data, _ACTION_FIELDS, path, node=node)
         kind = data.get("kind", "disconnect")
         if not isinstance(kind, str) or kind not in ACTION_KINDS:
             raise _err(
@@ -332,7 +324,7 @@ def _member_from(m: Any, mpath: str, qid: str) -> Member:
         m = {"agent": m}
     if not isinstance(m, Mapping) or not isinstance(m.get("agent"), str) or not m["agent"]:
         raise _err("a member needs 'agent' (an agent id)", mpath, node=qid, value=m)
-    _refuse_unknown(m, _MEMBER_FIELDS, mpath, qid)
+    refuse_unknown(m, _MEMBER_FIELDS, mpath, node=qid)
     try:
         roles = frozenset(
             Role(r) for r in _strs(m.get("roles", ("member",)), f"{mpath}.roles", qid)
@@ -351,7 +343,7 @@ def _member_from(m: Any, mpath: str, qid: str) -> Member:
 
 def _callback_from(cb: Any, path: str, qid: str) -> CallbackPolicy:
     cb = _mapping(cb, path, qid)
-    _refuse_unknown(cb, _CALLBACK_FIELDS, path, qid)
+    refuse_unknown(cb, _CALLBACK_FIELDS, path, node=qid)
     callback = CallbackPolicy(
         after_wait=_num(cb, "after_wait", path, None, node=qid),
         calls_waiting=_num(cb, "calls_waiting", path, None, int, node=qid),
@@ -371,7 +363,7 @@ def _callback_from(cb: Any, path: str, qid: str) -> CallbackPolicy:
 
 def _coverage_from(cov: Any, path: str, qid: str) -> CoverageRule:
     cov = _mapping(cov, path, qid)
-    _refuse_unknown(cov, _COVERAGE_FIELDS, path, qid)
+    refuse_unknown(cov, _COVERAGE_FIELDS, path, node=qid)
     mode = cov.get("mode", "refuse")
     if not isinstance(mode, str) or mode not in ("refuse", "warn"):
         raise _err("mode must be 'refuse' or 'warn'", f"{path}.mode", node=qid, value=mode)
@@ -389,7 +381,7 @@ def _coverage_from(cov: Any, path: str, qid: str) -> CoverageRule:
 
 
 def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
-    _refuse_unknown(data, _QUEUE_FIELDS, path, qid)
+    refuse_unknown(data, _QUEUE_FIELDS, path, node=qid)
     try:
         strategy = Strategy(str(data.get("strategy", "longest_idle")))
     except ValueError:
@@ -521,7 +513,7 @@ class QueuesConfig:
             return cls._plain(data)
         # a hotlines file (examples/queues/hotlines.yaml): the configuration under
         # queues_config, beside the calendar files its queues name (loaded by the caller)
-        _refuse_unknown(data, _FILE_FIELDS, "")
+        refuse_unknown(data, _FILE_FIELDS, "")
         _strs(data.get("calendar_files"), "calendar_files")
         inner = data["queues_config"]
         if inner is None:
@@ -539,7 +531,7 @@ class QueuesConfig:
         if "calendar_files" in data:
             msg = "calendar_files belongs beside queues_config in a hotlines file, not in a config"
             raise _err(msg, "calendar_files")
-        _refuse_unknown(data, _TOP_FIELDS, "")
+        refuse_unknown(data, _TOP_FIELDS, "")
         agents = {
             aid: _agent_from(aid, _mapping(a, f"agents.{aid}", aid), f"agents.{aid}")
             for aid, a in _mapping(data.get("agents"), "agents").items()
@@ -578,7 +570,7 @@ _CONTACT_FIELDS = frozenset(("number", "private"))
 
 
 def _agent_from(aid: str, a: Mapping[str, Any], path: str) -> AgentSpec:
-    _refuse_unknown(a, _AGENT_FIELDS, path, aid)
+    refuse_unknown(a, _AGENT_FIELDS, path, node=aid)
     contacts = []
     for kind, c in _mapping(a.get("contacts"), f"{path}.contacts", aid).items():
         cpath = f"{path}.contacts.{kind}"
@@ -588,7 +580,7 @@ def _agent_from(aid: str, a: Mapping[str, Any], path: str) -> AgentSpec:
         if isinstance(c, (str, int)) and not isinstance(c, bool):
             c = {"number": c}
         c = _mapping(c, cpath, aid)
-        _refuse_unknown(c, _CONTACT_FIELDS, cpath, aid)
+        refuse_unknown(c, _CONTACT_FIELDS, cpath, node=aid)
         if c.get("number") is None or c.get("number") == "":
             raise _err("a contact needs a 'number'", f"{cpath}.number", node=aid)
         number = _dial_string(c["number"], f"{cpath}.number", aid, "a contact number")

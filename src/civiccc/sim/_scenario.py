@@ -7,7 +7,7 @@ import io
 import itertools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from civiccc._documents import read_document
+from civiccc._documents import read_document, refuse_unknown
 from civiccc.clock import ensure_aware
 from civiccc.errors import ConfigError
 
@@ -55,19 +55,6 @@ _DIST_KEYS = {
 
 def _err(msg: str, path: str, value: Any = None) -> ConfigError:
     return ConfigError(msg, path=path, value=value)
-
-
-def _join(path: str, key: Any) -> str:
-    return f"{path}.{key}" if path else str(key)
-
-
-def _fields(m: Mapping[str, Any], path: str, allowed: Iterable[str], hint: str = "") -> None:
-    """Refuse keys of ``m`` not in ``allowed`` (a misspelt field would be silently ignored)."""
-    allowed = tuple(allowed)
-    for k in m:
-        if k not in allowed:
-            msg = f"unknown field {k!r} (expected one of: {', '.join(allowed)}){hint}"
-            raise _err(msg, _join(path, k), k)
 
 
 def _num(
@@ -149,7 +136,7 @@ class Dist:
             raise _err(
                 f"unknown distribution {kind!r} (one of {', '.join(_DISTS)})", f"{path}.dist"
             )
-        _fields(d, path, _DIST_KEYS[kind], f" in a {kind} distribution")
+        refuse_unknown(d, _DIST_KEYS[kind], path, hint=f" in a {kind} distribution")
         if kind == "uniform":
             lo = _duration(d.get("low"), f"{path}.low")
             hi = _duration(d.get("high"), f"{path}.high")
@@ -327,7 +314,7 @@ def _by_queue(
     hint = ""
     if any(k in m for k in ("dist", "mean", "sd", "low", "high")):
         hint = f"; a distribution goes under {path}.default"
-    _fields(m, path, ("default", "queues"), hint)
+    refuse_unknown(m, ("default", "queues"), path, hint=hint)
     by_queue = {}
     for q, v in _map(m.get("queues", {}), f"{path}.queues").items():
         if q not in queues:
@@ -401,7 +388,7 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
     from civiccc.queues import QueuesConfig
     from civiccc.routing import load_flow
 
-    _fields(d, "", _TOP)
+    refuse_unknown(d, _TOP, "")
     kw: dict[str, Any] = {}
     if "name" in d:
         kw["name"] = str(d["name"])
@@ -490,7 +477,7 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
         raise _err("without a flow, name the default_queue calls arrive in", "default_queue")
     # arrivals
     arr = _map(d.get("arrivals", {}), "arrivals")
-    _fields(arr, "arrivals", _ARRIVALS)
+    refuse_unknown(arr, _ARRIVALS, "arrivals")
     if "csv" in arr and "weekly" in arr:
         raise _err("give a weekly profile or a csv, not both", "arrivals.csv", arr["csv"])
     if "csv" in arr:
@@ -525,7 +512,7 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
     for i, s in enumerate(_list(arr.get("surges"), "arrivals.surges")):
         sp = f"arrivals.surges[{i}]"
         sm = _map(s, sp)
-        _fields(sm, sp, ("date", "factor"))
+        refuse_unknown(sm, ("date", "factor"), sp)
         try:
             day = date.fromisoformat(str(sm.get("date")))
         except ValueError:
@@ -536,7 +523,7 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
     kw["surges"] = surges
     # callers, dtmf
     cl = _map(d.get("callers", {}), "callers")
-    _fields(cl, "callers", ("pool", "anonymous"))
+    refuse_unknown(cl, ("pool", "anonymous"), "callers")
     pool = _num(cl.get("pool", 5000), "callers.pool", low=1, high=MAX_POOL)
     if pool != int(pool):
         raise _err(f"a number of callers, got {pool!r}", "callers.pool", cl.get("pool"))
@@ -566,7 +553,7 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
         d.get("patience", {}), "patience", Dist(mean=180.0), qcfg.queues
     )
     ret = _map(d.get("retrial", {}), "retrial")
-    _fields(ret, "retrial", ("probability", "delay"))
+    refuse_unknown(ret, ("probability", "delay"), "retrial")
     kw["retrial"] = _share(ret.get("probability", 0.0), "retrial.probability")
     kw["retrial_delay"] = _dist(ret, "delay", Dist(mean=600.0), "retrial")
     kw["handle"], kw["handle_by_queue"] = _by_queue(
@@ -578,16 +565,16 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
         raise _err("announce must be true or false", "announce", announce)
     kw["announce"] = announce
     cb = _map(d.get("callbacks", {}), "callbacks")
-    _fields(cb, "callbacks", ("acceptance", "reached"))
+    refuse_unknown(cb, ("acceptance", "reached"), "callbacks")
     kw["callback_acceptance"] = _share(cb.get("acceptance", 0.0), "callbacks.acceptance")
     kw["callback_reached"] = _share(cb.get("reached", 1.0), "callbacks.reached")
     rep = _map(d.get("repeat", {}), "repeat")
-    _fields(rep, "repeat", ("probability", "delay", "fcr_window"))
+    refuse_unknown(rep, ("probability", "delay", "fcr_window"), "repeat")
     kw["repeat"] = _share(rep.get("probability", 0.0), "repeat.probability")
     kw["repeat_delay"] = _dist(rep, "delay", Dist(mean=86400.0), "repeat")
     kw["fcr_window"] = _duration(rep.get("fcr_window", 3 * 86400), "repeat.fcr_window")
     cases = _map(d.get("cases", {}), "cases")
-    _fields(cases, "cases", _CASES)
+    refuse_unknown(cases, _CASES, "cases")
     share = {}
     services = {}
     for q, v in _map(cases.get("services", {}), "cases.services").items():
@@ -647,7 +634,7 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
         for i, sh in enumerate(lst):
             sp = f"{sp0}[{i}]"
             s = _map(sh, sp)
-            _fields(s, sp, ("days", "start", "end", "breaks"))
+            refuse_unknown(s, ("days", "start", "end", "breaks"), sp)
             out.append(_shift(s, sp))
         for wd, wday in enumerate(_DAYS):  # one agent, one shift at a time
             spans = sorted((sh.start, sh.end, i) for i, sh in enumerate(out) if wd in sh.days)
