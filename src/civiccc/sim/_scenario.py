@@ -637,15 +637,21 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
             refuse_unknown(s, ("days", "start", "end", "breaks"), sp)
             out.append(_shift(s, sp))
         for wd, wday in enumerate(_DAYS):  # one agent, one shift at a time
-            spans = sorted((sh.start, sh.end, i) for i, sh in enumerate(out) if wd in sh.days)
-            for x, y in itertools.pairwise(spans):
-                if y[0] < x[1]:  # name the later-listed of the two
-                    one, other = sorted((x[2], y[2]))
-                    msg = f"overlaps shift {one} on {wday}"
-                    raise _err(msg, f"{sp0}[{other}]", lst[other])
+            pair = _overlap([(sh.start, sh.end, i) for i, sh in enumerate(out) if wd in sh.days])
+            if pair is not None:
+                raise _err(f"overlaps shift {pair[0]} on {wday}", f"{sp0}[{pair[1]}]", lst[pair[1]])
         shifts[str(agent)] = tuple(out)
     kw["shifts"] = shifts
     return Scenario(**kw)
+
+
+def _overlap(spans: list[tuple[float, float, int]]) -> tuple[int, int] | None:
+    """The first two ``(start, end, index)`` spans that overlap, as (earlier-listed index,
+    later-listed index), so the error can name the later one; ``None``: none overlap."""
+    for x, y in itertools.pairwise(sorted(spans)):
+        if y[0] < x[1]:
+            return (x[2], y[2]) if x[2] < y[2] else (y[2], x[2])
+    return None
 
 
 def _shift(s: Mapping[str, Any], sp: str) -> Shift:
@@ -676,10 +682,10 @@ def _shift(s: Mapping[str, Any], sp: str) -> Shift:
         if not a <= x < y <= b:
             raise _err("a break must lie inside its shift", bp, br)
         brs.append((x, y, j))
-    for u, v in itertools.pairwise(sorted(brs)):
-        if v[0] < u[1]:  # name the later-listed of the two
-            j, k = sorted((u[2], v[2]))
-            raise _err(f"overlaps break {j}", f"{sp}.breaks[{k}]", list(s["breaks"])[k])
+    pair = _overlap(brs)
+    if pair is not None:
+        j, k = pair
+        raise _err(f"overlaps break {j}", f"{sp}.breaks[{k}]", list(s["breaks"])[k])
     return Shift(days=idx, start=a, end=b, breaks=tuple((x, y) for x, y, _ in brs))
 
 
