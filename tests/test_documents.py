@@ -107,3 +107,34 @@ def test_scenario_queues_file_errors_are_located(tmp_path: Path) -> None:
     q.write_text("queues_config:\n  agents: {}\n  agents: {}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="duplicate key 'agents'"):
         load_scenario(src)
+
+
+def test_yaml_merge_keys_still_work_and_may_be_overridden(tmp_path: Path) -> None:
+    """``<<: *anchor`` (which PyYAML's safe loader accepts) is kept; a key the merge brings in
+    may be overridden, but a key written twice is still refused."""
+    from civiccc._documents import read_document
+
+    f = tmp_path / "m.yaml"
+    f.write_text(
+        "base: &b {timezone: UTC, hours: 24/7}\nhall:\n  <<: *b\n  timezone: Europe/Berlin\n",
+        encoding="utf-8",
+    )
+    assert read_document(f)["hall"] == {"timezone": "Europe/Berlin", "hours": "24/7"}
+    f.write_text("base: &b {a: 1}\nhall:\n  <<: *b\n  c: 2\n  c: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"duplicate key 'c' \(line 5\)"):
+        read_document(f)
+
+
+def test_json_duplicates_and_odd_yaml_keys_are_located(tmp_path: Path) -> None:
+    from civiccc._documents import read_document
+
+    j = tmp_path / "d.json"
+    j.write_text('{"calendars": {}, "calendars": {"x": 1}}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="duplicate key 'calendars'") as err:
+        read_document(j)
+    assert str(j) in str(err.value)
+    y = tmp_path / "k.yaml"
+    y.write_text("? [a, b]\n: 1\n", encoding="utf-8")  # a list as a key
+    with pytest.raises(ConfigError, match="invalid YAML") as err:
+        read_document(y)
+    assert str(y) in str(err.value)

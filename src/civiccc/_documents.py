@@ -23,16 +23,37 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """A safe YAML loader that refuses duplicate keys."""
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
+    """PyYAML's safe mapping, after refusing a key written twice. Keys that a merge (``<<:
+    *defaults``) brings in may be overridden, as YAML says; only written keys are compared."""
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG:
+            continue
         key = loader.construct_object(key_node, deep=True)
-        if key in seen:
+        try:
+            again = key in seen
+        except TypeError:  # a list or mapping as a key: PyYAML's own error says so below
+            break
+        if again:
             mark = key_node.start_mark
             msg = f"duplicate key {key!r} (line {mark.line + 1})"
             raise ConfigError(msg, path=f"line {mark.line + 1}", value=key)
-        seen[key] = loader.construct_object(value_node, deep=True)
-    return seen
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` hook: a JSON object with a key written twice is refused, as in YAML."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ConfigError(f"duplicate key {key!r}", value=key)
+        out[key] = value
+    return out
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -63,7 +84,9 @@ def read_document(path: str | Path) -> Any:
         raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=str(p)) from None
     if p.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_pairs)
+        except ConfigError as exc:
+            raise exc.at(file=str(p)) from None
         except json.JSONDecodeError as exc:
             msg = f"invalid JSON: {exc.msg}"
             raise ConfigError(msg, file=str(p), path=f"line {exc.lineno}") from None
