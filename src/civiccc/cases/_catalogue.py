@@ -124,12 +124,33 @@ _DEFAULT_PAUSE = {
 }
 
 
-def _str(data: Mapping[str, Any], key: str, path: str, default: str | None = None) -> str:
-    value = data.get(key, default)
+def check_name(value: Any, key: str, path: str, node: str | None = None) -> str:
+    """An id or name: a non-empty string; :class:`ConfigError` at ``path`` otherwise (also for
+    the rules of :class:`~civiccc.cases.CaseDesk`)."""
     if not isinstance(value, str) or not value:
         msg = f"{key!r} must be a non-empty string, got {value!r}"
-        raise ConfigError(msg, path=f"{path}.{key}", value=value)
+        raise ConfigError(msg, path=path, node=node, value=value)
     return value
+
+
+def check_flag(value: Any, key: str, path: str, node: str | None = None) -> bool:
+    """A boolean: ``True``/``False`` only (``"no"`` or ``0`` is not a boolean)."""
+    if not isinstance(value, bool):
+        msg = f"{key!r} must be true or false, got {value!r}"
+        raise ConfigError(msg, path=path, node=node, value=value)
+    return value
+
+
+def check_clock_kind(kind: Any, path: str, node: str | None = None) -> str:
+    """One of :data:`CLOCK_KINDS`."""
+    if not isinstance(kind, str) or kind not in CLOCK_KINDS:
+        msg = f"unknown clock {kind!r} (known: {', '.join(CLOCK_KINDS)})"
+        raise ConfigError(msg, path=path, node=node, value=kind)
+    return kind
+
+
+def _str(data: Mapping[str, Any], key: str, path: str, default: str | None = None) -> str:
+    return check_name(data.get(key, default), key, f"{path}.{key}")
 
 
 def _mapping(value: Any, path: str) -> Mapping[str, Any]:
@@ -163,19 +184,13 @@ def _text(data: Mapping[str, Any], key: str, path: str, node: str | None = None)
 
 def _flag(data: Mapping[str, Any], key: str, path: str, node: str | None = None) -> bool:
     """An optional boolean: ``true``/``false`` only (``"no"`` is not a boolean)."""
-    value = data.get(key, False)
-    if not isinstance(value, bool):
-        msg = f"{key!r} must be true or false, got {value!r}"
-        raise ConfigError(msg, path=f"{path}.{key}", node=node, value=value)
-    return value
+    return check_flag(data.get(key, False), key, f"{path}.{key}", node)
 
 
 def _target(kind: str, raw: Any, path: str) -> SlaTarget:
     if isinstance(raw, Mapping):
         _fields(raw, ("after", "business"), path)
-        business = raw.get("business", True)
-        if not isinstance(business, bool):
-            raise ConfigError("'business' must be true or false", path=f"{path}.business")
+        business = check_flag(raw.get("business", True), "business", f"{path}.business")
         return SlaTarget(
             kind=kind, seconds=parse_duration(raw.get("after"), f"{path}.after"), business=business
         )
@@ -185,9 +200,7 @@ def _target(kind: str, raw: Any, path: str) -> SlaTarget:
 def _pause(raw: Any, path: str) -> dict[str, frozenset[CaseState]]:
     out = dict(_DEFAULT_PAUSE)
     for kind, states in _mapping(raw, path).items():
-        if kind not in CLOCK_KINDS:
-            msg = f"unknown clock {kind!r} (known: {', '.join(CLOCK_KINDS)})"
-            raise ConfigError(msg, path=f"{path}.{kind}")
+        check_clock_kind(kind, f"{path}.{kind}")
         if states is None:
             states = ()
         if isinstance(states, str) or not isinstance(states, Sequence):
@@ -333,9 +346,7 @@ def _service(
             raise ConfigError(msg, path=f"{path}.sla.{p}", node=code, value=p)
         targets[p] = {}
         for kind, raw in _mapping(per, f"{path}.sla.{p}").items():
-            if kind not in CLOCK_KINDS:
-                msg = f"unknown clock {kind!r} (known: {', '.join(CLOCK_KINDS)})"
-                raise ConfigError(msg, path=f"{path}.sla.{p}.{kind}", node=code)
+            check_clock_kind(kind, f"{path}.sla.{p}.{kind}", code)
             targets[p][kind] = _target(kind, raw, f"{path}.sla.{p}.{kind}")
     if targets and prio not in targets:
         msg = (

@@ -12,7 +12,14 @@ from typing import Any, TypeVar
 import attrs
 
 from civiccc.calendar import Calendar
-from civiccc.cases._catalogue import PRIORITIES, Catalogue, Service
+from civiccc.cases._catalogue import (
+    PRIORITIES,
+    Catalogue,
+    Service,
+    check_clock_kind,
+    check_flag,
+    check_name,
+)
 from civiccc.cases._lifecycle import CaseState, next_state
 from civiccc.cases._model import (
     Attachment,
@@ -86,6 +93,65 @@ def _link_pairs(value: Any) -> list[tuple[str, str]]:
             msg = f"a link must be a (kind, ref) pair of non-empty strings, got {pair!r}"
             raise ConfigError(msg, path=f"links[{i}]", value=pair)
         out.append((pair[0], pair[1]))
+    return out
+
+
+def _optional_name(value: Any, key: str) -> None:
+    """``None`` or an id/name (a non-empty string), as a catalogue's names."""
+    if value is not None:
+        check_name(value, key, key)
+
+
+def _name_set(rule: Any, key: str) -> None:
+    """A rule's filter (services, departments, tags): a list/tuple/set of non-empty strings,
+    kept as a frozenset."""
+    object.__setattr__(rule, key, frozenset(_names(getattr(rule, key), key)))
+
+
+def _area(value: Any) -> tuple[float, float, float, float] | None:
+    """``None`` or a (south, west, north, east) box: four finite numbers, latitudes in
+    [-90, 90], longitudes in [-180, 180], south <= north and west <= east."""
+    if value is None:
+        return None
+    if (
+        isinstance(value, str | bytes | Mapping)
+        or not isinstance(value, Sequence)
+        or len(value) != 4
+        or any(x is None for x in value)
+    ):
+        msg = f"area must be four numbers (south, west, north, east), got {value!r}"
+        raise ConfigError(msg, path="area", value=value)
+    s, w, n, e = value
+    check_coordinates(s, w, lat_path="area[0]", lon_path="area[1]")
+    check_coordinates(n, e, lat_path="area[2]", lon_path="area[3]")
+    if s > n or w > e:
+        msg = f"area (south, west, north, east) needs south <= north, west <= east, got {value!r}"
+        raise ConfigError(msg, path="area", value=value)
+    return float(s), float(w), float(n), float(e)
+
+
+@contextlib.contextmanager
+def _rule_node(name: Any) -> Iterator[None]:
+    """Check a rule's fields: its name first, then errors name the rule as their node."""
+    check_name(name, "name", "name")
+    try:
+        yield
+    except ConfigError as e:
+        if e.node is not None:
+            raise
+        raise ConfigError(e.message, path=e.path, node=name, value=e.value) from None
+
+
+def _rules(value: Any, kind: type[T], path: str) -> tuple[T, ...]:
+    """``assignment_rules``/``escalation_rules``: a list of rule objects."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        msg = f"{path} must be a list of {kind.__name__}s, got {value!r}"
+        raise ConfigError(msg, path=path, value=value)
+    out = tuple(value)
+    for i, rule in enumerate(out):
+        if not isinstance(rule, kind):
+            msg = f"{path}[{i}] must be an {kind.__name__}, got {type(rule).__name__}"
+            raise ConfigError(msg, path=f"{path}[{i}]", value=rule)
     return out
 
 
@@ -183,6 +249,15 @@ class AssignmentRule:
     area: tuple[float, float, float, float] | None = None
     address_contains: str | None = None
 
+    def __attrs_post_init__(self) -> None:
+        with _rule_node(self.name):
+            _optional_name(self.team, "team")
+            _optional_name(self.assignee, "assignee")
+            for key in ("services", "departments", "tags"):
+                _name_set(self, key)
+            object.__setattr__(self, "area", _area(self.area))
+            _optional_name(self.address_contains, "address_contains")
+
     def matches(self, case: Case) -> bool:
         """True when every given criterion matches the case."""
         if not _Scope(services=self.services, departments=self.departments, tags=self.tags).matches(
@@ -219,9 +294,20 @@ class EscalationRule:
     notify: tuple[str, ...] = ()
 
     def __attrs_post_init__(self) -> None:
-        if self.on not in ("warning", "breach"):
-            msg = f"escalation rule {self.name!r}: 'on' must be warning or breach, got {self.on!r}"
-            raise ConfigError(msg, path="on", node=self.name, value=self.on)
+        with _rule_node(self.name):
+            if not isinstance(self.on, str) or self.on not in ("warning", "breach"):
+                msg = (
+                    f"escalation rule {self.name!r}: 'on' must be warning or breach,"
+                    f" got {self.on!r}"
+                )
+                raise ConfigError(msg, path="on", node=self.name, value=self.on)
+            check_clock_kind(self.clock, "clock")
+            for key in ("services", "departments", "tags"):
+                _name_set(self, key)
+            check_flag(self.raise_priority, "raise_priority", "raise_priority")
+            _optional_name(self.reassign_team, "reassign_team")
+            _optional_name(self.reassign_to, "reassign_to")
+            object.__setattr__(self, "notify", tuple(_names(self.notify, "notify")))
 
 
 #: Events after which the first response counts as given.
@@ -261,8 +347,19 @@ class CaseDesk:
         self.calendars = dict(calendars or {})
         self.store: Store = store if store is not None else MemoryStore()
         self.bus = bus if bus is not None else EventBus()
-        self.assignment_rules = tuple(assignment_rules)
-        self.escalation_rules = tuple(escalation_rules)
+        self.assignment_rules = _rules(assignment_rules, AssignmentRule, "assignment_rules")
+        self.escalation_rules = _rules(escalation_rules, EscalationRule, "escalation_rules")
+        named: tuple[tuple[str, tuple[AssignmentRule | EscalationRule, ...]], ...] = (
+            ("assignment_rules", self.assignment_rules),
+            ("escalation_rules", self.escalation_rules),
+        )
+        for where, rules in named:
+            for i, rule in enumerate(rules):
+                try:
+                    self._known_scope(rule.services, rule.departments)
+                except ConfigError as e:
+                    path = f"{where}[{i}].{e.path}"
+                    raise ConfigError(e.message, path=path, node=rule.name, value=e.value) from None
         self.id_prefix = id_prefix
         for dept in catalogue.departments.values():
             if dept.calendar is not None and dept.calendar not in self.calendars:
@@ -1111,11 +1208,7 @@ class CaseDesk:
         }
         if not any(scope.values()):
             raise ConfigError("an emergency needs services, departments or tags", path="scope")
-        for code in scope["services"]:
-            self.catalogue.service(code)
-        for d in scope["departments"]:
-            if d not in self.catalogue.departments:
-                raise ConfigError(f"unknown department {d!r}", path="departments", value=d)
+        self._known_scope(scope["services"], scope["departments"])
         susp = Suspension(
             id=f"EM-{len(self._suspensions) + 1}", start=s, end=e, reason=reason, by=by, **scope
         )
@@ -1126,6 +1219,15 @@ class CaseDesk:
             for case in [c for c in self._cases.values() if susp.matches(c)]:
                 self._change(case.id, lambda c, n: self._audit(c, n, by, "sla_suspended", note))
         return susp
+
+    def _known_scope(self, services: Iterable[str], departments: Iterable[str]) -> None:
+        """Service codes and department ids of a scope (an emergency, a rule) exist in the
+        catalogue (a misspelt one would never match); errors at ``services``/``departments``."""
+        for code in sorted(services):
+            self.catalogue.service(code)
+        for d in sorted(departments):
+            if d not in self.catalogue.departments:
+                raise ConfigError(f"unknown department {d!r}", path="departments", value=d)
 
     @property
     def suspensions(self) -> tuple[Suspension, ...]:
