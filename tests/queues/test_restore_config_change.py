@@ -478,7 +478,8 @@ def test_coverage_gap_opens_when_the_configuration_removes_reachable_members() -
     bus = EventBus()
     seen: list[Any] = []
     bus.subscribe(CoverageChanged, seen.append)
-    again = restart(eng, clock, config(["A"], **cov), bus=bus)
+    # B leaves; D (logged off) comes in, as min_reachable 2 needs two members to be valid
+    again = restart(eng, clock, config(["A", "D"], **cov), bus=bus)
     assert again.stats("q").reachable == 1
     assert [(e.reachable, e.ok) for e in seen] == [(1, False)]
     assert [(c.kind, c.agent) for c in again.drain()] == [("escalate", "C")]

@@ -727,16 +727,28 @@ class QueueEngine:
     def feature_code(self, number: str, code: str) -> str:
         """Log in/out or pause by phone: ``code`` dialled from the agent's ``number``.
 
-        Returns the agent id. Unknown numbers raise NotFoundError, unknown codes ConfigError.
+        Returns the agent id. Unknown numbers raise NotFoundError, unknown codes ConfigError
+        (with ``feature_codes: {}`` every code is unknown). A number that several agents share
+        (a team mobile) cannot tell who dialled: ConfigError naming the number and the agents,
+        and nothing changes (they log in by app instead).
         """
         action = self.config.feature_codes.get(code)
         if action is None:
             raise ConfigError(f"unknown feature code {code!r}", path="feature_codes", value=code)
-        for ag in self._agents.values():
-            if any(c.number == number for c in ag.spec.contacts):
-                break
-        else:
+        found = [
+            ag for ag in self._agents.values() if any(c.number == number for c in ag.spec.contacts)
+        ]
+        if not found:
             raise NotFoundError("no agent has this number")
+        if len(found) > 1:
+            names = ", ".join(repr(a.id) for a in found)
+            raise ConfigError(
+                f"{number!r} is a contact number of several agents ({names}): a feature code "
+                "dialled from it cannot tell who dialled; they log in by app instead",
+                path="number",
+                value=number,
+            )
+        ag = found[0]
         if action == "login":
             self.login(ag.id, via="phone")
         elif action == "logout":
@@ -836,7 +848,11 @@ class QueueEngine:
             self._agent_freed(ag)
 
     def set_order(self, actor: str, queue: str, order: list[str]) -> None:
-        """Set the linear / round-robin order (team leaders only)."""
+        """Set the linear / round-robin order (team leaders only).
+
+        Round robin: the queue-wide pointer stays with the agent last offered a call, so the
+        next call goes to the agent after them in the new order (see docs/queues.md).
+        """
         self._sync()
         q = self._require(actor, queue, (Role.TEAM_LEADER,), "set the order")
         if sorted(order) != sorted(q.order):
@@ -845,7 +861,13 @@ class QueueEngine:
                 path=f"queues.{queue}.order",
                 value=order,
             )
+        old = q.order
         q.order = list(order)
+        # the round-robin pointer (a position) stays with the agent it points at, the one last
+        # offered a call: the next call goes to whoever follows that agent in the new order; a
+        # position with nobody at it (members removed since) is kept as it is
+        if 0 <= q.rr_last < len(old):
+            q.rr_last = q.order.index(old[q.rr_last])
         self._audit(actor, "set_order", queue, ",".join(order))
 
     def add_member(
@@ -939,8 +961,18 @@ class QueueEngine:
         giver, taker = self._agents.get(h["agent"]), self._agents.get(h["to"])
         if giver is not None and giver.id in q.members:
             self._set_active(q, giver, True)
-        if taker is not None and taker.id in q.members:
-            if h["added"]:
+        # the taker may cover under another accepted hand-over of this queue (A and B both
+        # handed their spot to C): then C stays, opted in, until the last of them ends, and
+        # that one removes C's membership if it is a temporary one, whichever hand-over added it
+        covering = any(
+            o is not h
+            and o["state"] == "accepted"
+            and o["to"] == h["to"]
+            and o["queue"] == h["queue"]
+            for o in self._handovers.values()
+        )
+        if taker is not None and taker.id in q.members and not covering:
+            if h["added"] or q.members[taker.id].temporary:
                 self._remove_membership(q, taker)
                 # the taker's own pending hand-overs of this spot have nothing left to give
                 for other in self._handovers.values():

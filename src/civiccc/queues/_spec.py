@@ -313,6 +313,20 @@ def _waits(data: Mapping[str, Any], key: str, path: str, node: str) -> tuple[flo
     return tuple(out)
 
 
+def _level_waits(data: Mapping[str, Any], path: str, node: str) -> tuple[float, ...]:
+    """``level_waits``: finite, non-negative and strictly increasing (level n opens after
+    ``level_waits[n-2]`` s, so a later level may not open before or with an earlier one)."""
+    waits = _waits(data, "level_waits", path, node)
+    for i in range(1, len(waits)):
+        if waits[i] <= waits[i - 1]:
+            msg = (
+                f"level_waits must be strictly increasing: level {i + 2} would open after "
+                f"{waits[i]:g} s, not after level {i + 1} ({waits[i - 1]:g} s)"
+            )
+            raise _err(msg, f"{path}.level_waits[{i}]", node=node, value=waits[i])
+    return waits
+
+
 _QUEUE_FIELDS = frozenset(f.name for f in attrs.fields(QueueSpec)) - {"id"}
 _MEMBER_FIELDS = frozenset(f.name for f in attrs.fields(Member))
 _CALLBACK_FIELDS = frozenset(f.name for f in attrs.fields(CallbackPolicy))
@@ -402,6 +416,13 @@ def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
     callback = None if cb is None else _callback_from(cb, f"{path}.callback", qid)
     cov = data.get("coverage")
     coverage = None if cov is None else _coverage_from(cov, f"{path}.coverage", qid)
+    if coverage is not None and coverage.min_reachable > len(members):
+        n = len(members)
+        msg = (
+            f"coverage.min_reachable is {coverage.min_reachable} but queue {qid!r} has only "
+            f"{n} member(s): the rule could never be met"
+        )
+        raise _err(msg, f"{path}.coverage.min_reachable", node=qid, value=coverage.min_reachable)
     apply_to = data.get("no_agents_apply_to", "new")
     if not isinstance(apply_to, str) or apply_to not in ("new", "all"):
         raise _err("must be 'new' or 'all'", f"{path}.no_agents_apply_to", node=qid, value=apply_to)
@@ -424,7 +445,7 @@ def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
         no_answer_delay=_num(data, "no_answer_delay", path, 0.0, node=qid),
         reject_delay=_num(data, "reject_delay", path, 60.0, node=qid),
         max_no_answer=_num(data, "max_no_answer", path, 0, int, node=qid),
-        level_waits=_waits(data, "level_waits", path, qid),
+        level_waits=_level_waits(data, path, qid),
         skill_relax=_waits(data, "skill_relax", path, qid),
         max_waiting=_num(data, "max_waiting", path, None, int, node=qid),
         max_wait=_num(data, "max_wait", path, None, node=qid),
@@ -615,7 +636,10 @@ _FEATURE_ACTIONS = ("login", "logout", "pause", "resume")
 
 
 def _feature_codes(data: Mapping[str, Any]) -> dict[str, str]:
-    codes = dict(_mapping(data.get("feature_codes"), "feature_codes") or DEFAULT_FEATURE_CODES)
+    """The phone feature codes: the defaults when the key is omitted (or null); an explicit
+    empty mapping means no feature codes at all (a city that does not log in by phone)."""
+    raw = data.get("feature_codes")
+    codes = dict(DEFAULT_FEATURE_CODES) if raw is None else dict(_mapping(raw, "feature_codes"))
     for code, action in codes.items():
         if not _FEATURE_CODE.fullmatch(code) or len(code) > 16:
             msg = (
