@@ -333,6 +333,81 @@ def test_adjacent_breaks_and_shifts_are_fine() -> None:
     assert sc.shifts["maria"][0].breaks == ((37800.0, 39600.0), (36000.0, 37800.0))
 
 
+# ---------------------------------------------------------------------- shift days
+_DAY_WORDS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "weekdays", "weekend", "all"]
+
+
+def _profile_days(word: str) -> set[int]:
+    """The weekdays (0 = Monday) the weekly arrival profile gives calls to under key ``word``."""
+    sc = _city("arrivals.weekly", {word: {"08:00-09:00": 10}})
+    return {d for d, segs in enumerate(sc.arrivals_weekly) if segs}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    days=st.one_of(
+        st.sampled_from(["weekdays", "weekend", "all"]),
+        st.lists(st.sampled_from(_DAY_WORDS), min_size=1, max_size=4),
+    )
+)
+def test_shift_days_mean_what_the_weekly_profile_means(days: str | list[str]) -> None:
+    sc = _city("shifts.maria", [{"days": days, "start": "08:00", "end": "16:30"}])
+    words = [days] if isinstance(days, str) else days
+    expected = set().union(*(_profile_days(w) for w in words))
+    assert set(sc.shifts["maria"][0].days) == expected
+    assert list(sc.shifts["maria"][0].days) == sorted(expected)
+
+
+def test_a_weekend_shift_answers_weekend_calls() -> None:
+    data = _small(
+        start="2025-03-08T00:00:00+01:00",  # a Saturday
+        days=2,
+        arrivals={"weekly": {"weekend": {"08:00-12:00": 20}}},
+        shifts={"a": [{"days": "weekend", "start": "08:00", "end": "12:00"}],
+                "b": [{"days": ["sat", "weekdays"], "start": "08:00", "end": "12:00"}]},
+    )  # fmt: skip
+    sc = load_scenario(data)
+    assert sc.shifts["a"][0].days == (5, 6) and sc.shifts["b"][0].days == (0, 1, 2, 3, 4, 5)
+    run = simulate(sc, seed=3)
+    by_agent = {c.agent for c in run.calls if c.outcome == "answered"}
+    assert by_agent == {"a", "b"}
+    sunday = datetime.fromisoformat("2025-03-09T00:00:00+01:00").timestamp()
+    assert {c.agent for c in run.calls if c.agent and c.arrived >= sunday} == {"a"}
+
+
+@pytest.mark.parametrize(
+    "days", ["weekends", "Weekend", "sat", ["sat", "holiday"], [["sat"]], 6, None, True]
+)
+def test_bad_shift_days_are_refused_at_the_shift(days: Any) -> None:
+    shifts = [{"days": ["mon"], "start": "08:00", "end": "12:00"},
+              {"days": days, "start": "13:00", "end": "16:00"}]  # fmt: skip
+    with pytest.raises(ConfigError, match="bad days") as ei:
+        _city("shifts.maria", shifts)
+    assert ei.value.path == "shifts.maria[1].days"
+    assert ei.value.value == days
+
+
+def test_overlapping_weekend_shifts_are_refused() -> None:
+    shifts = [{"days": ["sun"], "start": "08:00", "end": "12:00"},
+              {"days": "weekend", "start": "11:00", "end": "14:00"}]  # fmt: skip
+    with pytest.raises(ConfigError, match="overlaps shift 0 on sun") as ei:
+        _city("shifts.maria", shifts)
+    assert ei.value.path == "shifts.maria[1]"
+
+
+# ---------------------------------------------------------------------- name
+@pytest.mark.parametrize("name", [5, 2025.5, True, None, "", "   ", ["a"], {"a": 1}])
+def test_a_scenario_name_is_a_non_empty_string(name: Any) -> None:
+    with pytest.raises(ConfigError, match="non-empty string") as ei:
+        load_scenario(_small(name=name))
+    assert ei.value.path == "name" and ei.value.value == name
+
+
+def test_a_scenario_name_is_kept_as_written() -> None:
+    assert load_scenario(_small(name=" Storm week ")).name == " Storm week "
+    assert load_scenario({k: v for k, v in SMALL.items() if k != "name"}).name == "scenario"
+
+
 # ---------------------------------------------------------------------- dtmf
 def test_the_sim_knows_the_dtmf_keys_of_civiccc_routing() -> None:
     from civiccc.routing import load_flow, node_kinds

@@ -22,6 +22,14 @@ from civiccc.errors import ConfigError
 __all__ = ["Dist", "Scenario", "Shift", "load_scenario"]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: The day specs of the weekly arrival profile and of shifts, with the weekdays (0 = Monday)
+#: each one names: a day, ``weekdays``, ``weekend`` or ``all``.
+_DAY_SPECS: Mapping[str, tuple[int, ...]] = {
+    **{day: (i,) for i, day in enumerate(_DAYS)},
+    "weekdays": (0, 1, 2, 3, 4),
+    "weekend": (5, 6),
+    "all": (0, 1, 2, 3, 4, 5, 6),
+}
 _DISTS = ("exponential", "fixed", "lognormal", "uniform")
 
 
@@ -276,16 +284,30 @@ def _load_file(base: Path, ref: Any, path: str) -> Path:
     return p
 
 
+def day_spec(spec: Any) -> tuple[int, ...] | None:
+    """The weekdays (0 = Monday) a day spec names: ``mon`` .. ``sun``, ``weekdays``,
+    ``weekend`` or ``all``; ``None`` if ``spec`` is not one. The one reading of days for the
+    weekly arrival profile's keys and for shifts' ``days``.
+
+    >>> day_spec("weekend"), day_spec("tue"), day_spec("Sat")
+    ((5, 6), (1,), None)
+    """
+    return _DAY_SPECS.get(spec) if isinstance(spec, str) else None
+
+
 def _weekly(data: Any, path: str) -> tuple[tuple[tuple[float, float, float], ...], ...]:
     d = _map(data, path)
+    named: dict[str, tuple[int, ...]] = {}
     for k in d:
-        if k not in (*_DAYS, "weekdays", "weekend", "all"):
+        days = day_spec(k)
+        if days is None:
             raise _err(f"unknown day {k!r}", f"{path}.{k}", k)
+        named[k] = days
     out = []
     for i, day in enumerate(_DAYS):
-        key = day if day in d else ("weekdays" if i < 5 else "weekend")
-        if key not in d:
-            key = "all"
+        # the most specific spec naming the day: mon, then weekdays (or weekend), then all
+        key = min((k for k, days in named.items() if i in days), key=lambda k: len(named[k]),
+                  default="all")  # fmt: skip
         spec = d.get(key, {})
         p = f"{path}.{key}"
         segs = []
@@ -391,7 +413,10 @@ def _from_dict(d: Mapping[str, Any], base: Path) -> Scenario:
     refuse_unknown(d, _TOP, "")
     kw: dict[str, Any] = {}
     if "name" in d:
-        kw["name"] = str(d["name"])
+        name = d["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise _err(f"a scenario's name is a non-empty string, got {name!r}", "name", name)
+        kw["name"] = name
     if "seed" in d:
         seed = d["seed"]
         if isinstance(seed, bool) or not isinstance(seed, int):
@@ -654,22 +679,32 @@ def _overlap(spans: list[tuple[float, float, int]]) -> tuple[int, int] | None:
     return None
 
 
-def _shift(s: Mapping[str, Any], sp: str) -> Shift:
-    days = s.get("days", "weekdays")
-    if days == "weekdays":
-        idx: tuple[int, ...] = (0, 1, 2, 3, 4)
-    elif days == "all":
-        idx = tuple(range(7))
+def _shift_days(days: Any, path: str) -> tuple[int, ...]:
+    """A shift's ``days``: a group of days (``weekdays``, ``weekend``, ``all``) or a list of day
+    specs (``[mon, wed]``, ``[weekend, fri]``), read by :func:`day_spec` as the weekly arrival
+    profile reads its keys. A lone day is written as a list (``[mon]``)."""
+    specs: list[tuple[int, ...] | None]
+    if isinstance(days, str):
+        specs = [None if days in _DAYS else day_spec(days)]
     else:
         try:
-            if isinstance(days, str):
-                raise TypeError
-            idx = tuple(sorted({_DAYS.index(x) for x in days}))
-        except (ValueError, TypeError):
-            msg = f"bad days {days!r} (weekdays, all, or a list of {', '.join(_DAYS)})"
-            raise _err(msg, f"{sp}.days", days) from None
-        if not idx:
-            raise _err("a shift needs at least one day", f"{sp}.days", days)
+            specs = [day_spec(x) for x in days]
+        except TypeError:  # not a list
+            specs = [None]
+    if None in specs:
+        lone = isinstance(days, str) and days in _DAYS
+        hint = f"; one day is a list: [{days}]" if lone else ""
+        groups = ", ".join(k for k in _DAY_SPECS if k not in _DAYS)
+        msg = f"bad days {days!r} ({groups}, or a list of: {', '.join(_DAY_SPECS)}){hint}"
+        raise _err(msg, path, days)
+    idx = tuple(sorted({i for one in specs if one is not None for i in one}))
+    if not idx:
+        raise _err("a shift needs at least one day", path, days)
+    return idx
+
+
+def _shift(s: Mapping[str, Any], sp: str) -> Shift:
+    idx = _shift_days(s.get("days", "weekdays"), f"{sp}.days")
     a, b = _hm(s.get("start"), f"{sp}.start"), _hm(s.get("end"), f"{sp}.end")
     if b <= a:
         raise _err("end must be after start", f"{sp}.end", s.get("end"))
