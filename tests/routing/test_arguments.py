@@ -75,6 +75,47 @@ def test_caller_that_is_not_a_string(caller: Any) -> None:
         reference_walk(fresh(), caller, OPEN, "14")
 
 
+def _error(route: Any, caller: Any, at: datetime, inputs: str) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        route(caller, at, inputs)
+    return info.value
+
+
+_NOT_CALLERS = st.one_of(
+    st.integers(), st.floats(), st.booleans(), st.binary(max_size=3),
+    st.lists(st.integers(0, 9), max_size=2), st.tuples(st.text(max_size=2)),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=1), st.just(object()),
+)  # fmt: skip
+_LATE = datetime(2025, 6, 17, 23, tzinfo=VAN)  # closed: voicemail, whoever calls
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    caller=_NOT_CALLERS,
+    at=st.sampled_from([OPEN, _LATE]),
+    inputs=st.sampled_from(["", "14", "2", "9"]),
+)
+def test_a_warm_memo_checks_the_caller_as_a_cold_call_does(
+    caller: Any, at: datetime, inputs: str
+) -> None:
+    """A memoised decision, even one that does not depend on the caller (voicemail at 23:00),
+    refuses a caller that is not a string with the cold call's error (0 is not anonymous)."""
+    city = fresh()
+    cold = _error(city.route, caller, at, inputs)
+    city.route(CALLER, at, inputs)  # warms the decision memo for (at, inputs)
+    warm = _error(city.route, caller, at, inputs)
+    assert (warm.path, str(warm), warm.value is caller) == (cold.path, str(cold), True)
+    assert cold.path == "caller" and "calling number" in str(cold)
+
+
+def test_int_zero_after_a_valid_late_call(city: Flow) -> None:
+    """The review's case: route(0, at, "14") once the 23:00 voicemail decision is memoised."""
+    assert city.route(CALLER, _LATE, "14").target == "voicemail"
+    with pytest.raises(ConfigError, match="calling number") as info:
+        city.route(0, _LATE, "14")  # type: ignore[arg-type]
+    assert info.value.path == "caller" and info.value.value == 0
+
+
 def test_anonymous_callers_are_fine(city: Flow) -> None:
     assert city.route(None, OPEN, "") == city.route("", OPEN, "")
 

@@ -396,9 +396,11 @@ class Engine:
         code_at = combined.code_at
 
         def route(caller: str | None, at: datetime, inputs: Any = "") -> Decision:
-            # Arguments are checked where it costs nothing on the valid path: the inputs and
-            # the caller when the memo misses (a hit's key was checked when it was stored),
-            # and everything else only when a call fails (try blocks are free in 3.11+).
+            # Arguments are checked where it costs nothing on the valid path: the inputs when
+            # the memo misses (a hit's key was checked when it was stored), the caller by one
+            # class test on a hit (a decision that does not depend on the caller never looks
+            # at it) and by check_caller on a miss, and everything else only when a call fails
+            # (try blocks are free in 3.11+).
             try:
                 tz = at.tzinfo
                 if tz is None or tz.__class__ not in fast_tz:
@@ -438,6 +440,8 @@ class Engine:
                     tkey = (inputs, time_code(epoch_seconds(at)))
                 entry = table_get(tkey)
                 if entry is not None:
+                    if caller.__class__ is not str and caller is not None:
+                        check_caller(caller)  # the miss's error, not the memo's decision
                     by_caller, fields = entry
                     if by_caller:
                         if single is not None:
