@@ -744,7 +744,7 @@ class QueueEngine:
             names = ", ".join(repr(a.id) for a in found)
             raise ConfigError(
                 f"{number!r} is a contact number of several agents ({names}): a feature code "
-                "dialled from it cannot tell who dialled; they log in by app instead",
+                "dialled from it cannot tell who dialled; log in by app instead",
                 path="number",
                 value=number,
             )
