@@ -863,11 +863,7 @@ class QueueEngine:
             )
         old = q.order
         q.order = list(order)
-        # the round-robin pointer (a position) stays with the agent it points at, the one last
-        # offered a call: the next call goes to whoever follows that agent in the new order; a
-        # position with nobody at it (members removed since) is kept as it is
-        if 0 <= q.rr_last < len(old):
-            q.rr_last = q.order.index(old[q.rr_last])
+        self._repoint(q, old)
         self._audit(actor, "set_order", queue, ",".join(order))
 
     def add_member(
@@ -895,9 +891,27 @@ class QueueEngine:
     def _remove_membership(self, q: _Queue, ag: _Agent) -> None:
         self._set_active(q, ag, False)
         del q.members[ag.id]
+        old = list(q.order)
         q.order.remove(ag.id)
+        self._repoint(q, old)
         self._agent_queues[ag.id].remove(q.spec.id)
         self._link(ag)
+
+    def _repoint(self, q: _Queue, old: list[str]) -> None:
+        """Keep ``q``'s order positions on their agents after its order changed from ``old``
+        (``set_order``, a member removed): the round-robin pointer and each call's linear
+        pointer (the agent last offered) stay with that agent at its new place, or, if it left
+        the order, with the last agent kept before it, so the next offer goes to the agent
+        that followed it; as :meth:`restore` remaps them (:func:`_remap`). A position past the
+        end of ``old`` (an older snapshot's pointer left there by a removal) is kept."""
+        remap = _remap(old, q.order)
+        n = len(old)
+        if q.rr_last < n:
+            q.rr_last = _remapped(remap, q.rr_last)
+        qid = q.spec.id
+        for c in self._calls.values():
+            if c.queue == qid and c.last_pos < n:
+                c.last_pos = _remapped(remap, c.last_pos)
 
     def hand_over(self, agent: str, queue: str, to: str, until: datetime | float) -> str:
         """Offer ``agent``'s availability on ``queue`` to ``to`` until ``until``; returns its id."""
@@ -959,18 +973,14 @@ class QueueEngine:
         # after a restore under a changed configuration (see restore) the giver or the taker
         # may have left the queue or the configuration: only members are changed back
         giver, taker = self._agents.get(h["agent"]), self._agents.get(h["to"])
-        if giver is not None and giver.id in q.members:
+        # the giver may have handed this spot on again while this hand-over ran (A to C, then
+        # A to D, or to C again for longer): A gets the spot back when the last of them ends
+        if giver is not None and giver.id in q.members and not self._also_accepted(h, "agent"):
             self._set_active(q, giver, True)
         # the taker may cover under another accepted hand-over of this queue (A and B both
         # handed their spot to C): then C stays, opted in, until the last of them ends, and
         # that one removes C's membership if it is a temporary one, whichever hand-over added it
-        covering = any(
-            o is not h
-            and o["state"] == "accepted"
-            and o["to"] == h["to"]
-            and o["queue"] == h["queue"]
-            for o in self._handovers.values()
-        )
+        covering = self._also_accepted(h, "to")
         if taker is not None and taker.id in q.members and not covering:
             if h["added"] or q.members[taker.id].temporary:
                 self._remove_membership(q, taker)
@@ -987,6 +997,17 @@ class QueueEngine:
                 self._set_active(q, taker, False)
         h["state"] = "reverted"
         self._audit("system", "revert_hand_over", hid)
+
+    def _also_accepted(self, h: dict[str, Any], who: str) -> bool:
+        """Whether another accepted hand-over of ``h``'s queue has the same giver (``who`` is
+        ``"agent"``) or the same taker (``"to"``)."""
+        return any(
+            o is not h
+            and o["state"] == "accepted"
+            and o[who] == h[who]
+            and o["queue"] == h["queue"]
+            for o in self._handovers.values()
+        )
 
     def handovers(self) -> list[dict[str, Any]]:
         """All hand-overs with their state (pending, accepted, declined, reverted, or cancelled:

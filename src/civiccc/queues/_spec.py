@@ -313,17 +313,20 @@ def _waits(data: Mapping[str, Any], key: str, path: str, node: str) -> tuple[flo
     return tuple(out)
 
 
-def _level_waits(data: Mapping[str, Any], path: str, node: str) -> tuple[float, ...]:
-    """``level_waits``: finite, non-negative and strictly increasing (level n opens after
-    ``level_waits[n-2]`` s, so a later level may not open before or with an earlier one)."""
-    waits = _waits(data, "level_waits", path, node)
+def _increasing(
+    data: Mapping[str, Any], key: str, path: str, node: str, step: str, verb: str, first: int
+) -> tuple[float, ...]:
+    """``key`` (``level_waits``, ``skill_relax``): waits that are finite, non-negative and
+    strictly increasing, as each wait starts the next ``step`` (numbered from ``first``) and
+    a later step may not come before or with an earlier one."""
+    waits = _waits(data, key, path, node)
     for i in range(1, len(waits)):
         if waits[i] <= waits[i - 1]:
             msg = (
-                f"level_waits must be strictly increasing: level {i + 2} would open after "
-                f"{waits[i]:g} s, not after level {i + 1} ({waits[i - 1]:g} s)"
+                f"{key} must be strictly increasing: {step} {i + first} would {verb} after "
+                f"{waits[i]:g} s, not after {step} {i + first - 1} ({waits[i - 1]:g} s)"
             )
-            raise _err(msg, f"{path}.level_waits[{i}]", node=node, value=waits[i])
+            raise _err(msg, f"{path}.{key}[{i}]", node=node, value=waits[i])
     return waits
 
 
@@ -445,8 +448,10 @@ def _queue_from_dict(qid: str, data: Mapping[str, Any], path: str) -> QueueSpec:
         no_answer_delay=_num(data, "no_answer_delay", path, 0.0, node=qid),
         reject_delay=_num(data, "reject_delay", path, 60.0, node=qid),
         max_no_answer=_num(data, "max_no_answer", path, 0, int, node=qid),
-        level_waits=_level_waits(data, path, qid),
-        skill_relax=_waits(data, "skill_relax", path, qid),
+        # level n opens after level_waits[n-2] s; relaxation step n (the skill requirement
+        # lowered by n) comes after skill_relax[n-1] s
+        level_waits=_increasing(data, "level_waits", path, qid, "level", "open", 2),
+        skill_relax=_increasing(data, "skill_relax", path, qid, "relaxation step", "come", 1),
         max_waiting=_num(data, "max_waiting", path, None, int, node=qid),
         max_wait=_num(data, "max_wait", path, None, node=qid),
         overflow=act("overflow") or Action(),
