@@ -9,8 +9,12 @@ PLUGIN := examples/plugins/civiccc-open-case-node
 # pytest workers (2 cores on the project's machines); PYTEST_ARGS adds options, e.g. -k calendar
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
+# the compiled build (mypyc; docs/performance.md#compiled): `make test` also runs the queue and
+# simulation suites against it. COMPILED=no skips that part for a quick local loop (CI never does).
+COMPILED ?= yes
+CBUILD   := build/compiled
 
-.PHONY: demo test lint typecheck unit docs bench clean help
+.PHONY: demo test lint typecheck unit compiled compiled-test docs bench clean help
 
 help:
 	@echo "make demo   - simulate a week at the reference city (embedded SQLite, HTML report)"
@@ -54,14 +58,43 @@ typecheck: $(VENV)/.stamp-dev
 unit: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# The compiled build: the wheel built with the mypyc hook (pyproject.toml), from a copy of the
+# tree so that no extension module lands in src/ (it would shadow the sources being edited), and
+# unpacked into build/compiled/src (examples/ linked beside it, as in a clone). Rebuilt when
+# anything under src/ or pyproject.toml changes. Needs a C compiler and the Python headers.
+$(CBUILD)/.stamp: pyproject.toml README.md $(shell find src -name '*.py' 2>/dev/null) | $(VENV)/.stamp-dev
+	@if ! $(BIN)/python -c 'import sysconfig, os, shutil, sys; sys.exit(not (shutil.which("cc") and os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))))'; then \
+		echo "== the compiled build needs a C compiler (cc) and the Python headers (Debian: gcc python3-dev)"; exit 1; fi
+	rm -rf $(CBUILD) build/compiled-tree && mkdir -p build/compiled-tree $(CBUILD)/src
+	cp -r pyproject.toml README.md src build/compiled-tree/
+	HATCH_BUILD_HOOK_ENABLE_MYPYC=true $(PIP) wheel --quiet --no-deps -w build/compiled-tree/dist build/compiled-tree
+	$(BIN)/python -m zipfile -e build/compiled-tree/dist/civiccc-*.whl $(CBUILD)/src
+	rm -rf $(CBUILD)/src/civiccc-*.dist-info build/compiled-tree
+	ln -s ../../examples $(CBUILD)/examples
+	@touch $@
+
+compiled: $(CBUILD)/.stamp
+
+# the queue and simulation suites again, importing the compiled build first (PYTHONPATH)
+compiled-test: $(CBUILD)/.stamp
+	CIVICCC_EXPECT_COMPILED=1 PYTHONPATH=$(CURDIR)/$(CBUILD)/src $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(PYTEST_ARGS) tests/queues tests/sim tests/test_build.py
+
+ifeq ($(COMPILED),no)
 test: lint typecheck unit
+	@echo "== COMPILED=no: the compiled build was not tested"
+else
+test: lint typecheck unit compiled-test
+endif
 
 docs: $(VENV)/.stamp-docs
 	$(BIN)/mkdocs build --strict
 
-bench: $(VENV)/.stamp-bench
+bench: $(VENV)/.stamp-bench $(CBUILD)/.stamp
 	@# -P: keep benchmarks/ off sys.path (benchmarks/calendar.py would shadow the stdlib module)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python -P $$b || exit 1; done
+	@# the queue engine and the simulator again, compiled
+	@for b in benchmarks/queues.py benchmarks/sim.py; do echo "== $$b (compiled build)"; \
+		PYTHONPATH=$(CURDIR)/$(CBUILD)/src $(BIN)/python -P $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis demo-output

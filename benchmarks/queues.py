@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import importlib.util
 import random
 import sys
 import time
@@ -27,8 +28,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+# an installed civiccc (or the compiled build put first with PYTHONPATH) is used as it is; from
+# a clone with nothing installed, the sources
+if importlib.util.find_spec("civiccc") is None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+import civiccc
 from civiccc.queues import QueueEngine, QueuesConfig
 
 T0 = 1_750_000_000.0
@@ -390,6 +395,12 @@ def run(n_agents: int, n_events: int, seed: int = 7, repeat: int = 3) -> dict[st
     return results
 
 
+def build() -> str:
+    """Which build of civiccc runs: pure Python, or the compiled modules."""
+    compiled = civiccc.compiled_modules()
+    return f"compiled (mypyc): {', '.join(compiled)}" if compiled else "pure Python"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -399,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds (best counts)")
     args = parser.parse_args(argv)
     sizes = [(60, 5_000)] if args.quick else [(300, args.events), (3_000, args.events)]
+    print(f"civiccc build: {build()}")
     for n_agents, n_events in sizes:
         r = run(n_agents, n_events, repeat=1 if args.quick else args.repeat)
         print(

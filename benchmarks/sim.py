@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import importlib.util
 import math
 import random
 import sys
@@ -29,8 +30,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+# an installed civiccc (or the compiled build put first with PYTHONPATH) is used as it is; from
+# a clone with nothing installed, the sources
+if importlib.util.find_spec("civiccc") is None:
+    sys.path.insert(0, str(ROOT / "src"))
 
+import civiccc  # noqa: E402
 from civiccc.sim import Scenario, erlang_a, load_scenario, simulate  # noqa: E402
 
 AGENTS = 10
@@ -262,6 +267,10 @@ def main() -> None:
         help="time with this process's CPU time (steadier on a shared machine) instead of the wall",
     )
     args = ap.parse_args()
+    compiled = civiccc.compiled_modules()
+    print(
+        "civiccc build:", f"compiled (mypyc): {', '.join(compiled)}" if compiled else "pure Python"
+    )
     if args.cpu:
         global _clock
         _clock = time.process_time

@@ -10,7 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from civiccc.clock import VirtualClock
 from civiccc.errors import InvalidTransition, PolicyViolation
-from civiccc.queues import AgentStatus, QueueEngine, QueuesConfig
+from civiccc.queues import AgentStatus, QueueEngine, QueuesConfig, _engine
 
 from .conftest import T0
 
@@ -160,6 +160,8 @@ class QueueMachine(RuleBasedStateMachine):
             if eng.status(a) is S.OFFERED:
                 assert len(offered_to.get(a, [])) == 1
                 assert a not in self.auto  # an auto-accepting agent is never left ringing
+        # the empty offer list every unringing call shares is never written to
+        assert _engine._NO_OFFERS == []
         # no call lost or duplicated
         live = set(eng.calls())
         assert live <= self.arrived

@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import attrs
 
@@ -53,9 +53,10 @@ _UNREACHABLE = frozenset({AgentStatus.LOGGED_OFF, AgentStatus.PAUSED})
 
 #: the shared empty mapping of a call's exclusions and required skills (never written)
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
-#: a call that rings nobody shares this empty sequence; ringing one replaces it by a list (a
-#: tuple, so that an append to it fails loudly instead of changing every call)
-_NO_OFFERS: list[str] = cast("list[str]", ())
+#: a call that rings nobody shares this empty list; ringing one replaces it by a list of its own
+#: (``_offer1`` appends only to a non-empty list; the stateful test checks it stays empty). A real
+#: list, not a tuple cast to one: the compiled build checks the type.
+_NO_OFFERS: list[str] = []
 
 # call states
 WAITING = "waiting"
@@ -272,8 +273,12 @@ class Kpis:
     callback_failed: int = 0
 
 
-def _ts(t: datetime | float, what: str, *, finite: bool = True) -> float:
-    """Epoch seconds of an aware datetime or a number; NaN (and, if ``finite``, ±inf) refused."""
+def _ts(t: object, what: str, *, finite: bool = True) -> float:
+    """Epoch seconds of an aware datetime or a number; NaN (and, if ``finite``, ±inf) refused.
+
+    ``t`` is typed ``object``: the compiled build trusts annotations, so a value checked here
+    must not be declared as what it should be (it would be converted, or refused with a bare
+    ``TypeError``, before the check)."""
     if isinstance(t, datetime):
         return ensure_aware(t, what).timestamp()
     if isinstance(t, bool) or not isinstance(t, (int, float)):
@@ -1037,11 +1042,14 @@ class QueueEngine:
         queue: str,
         *,
         call: str | None = None,
-        priority: int = 3,
+        priority: Any = 3,
         caller: str | None = None,
         skills: Mapping[str, int] | None = None,
     ) -> str:
-        """A call enters ``queue``; returns its id. Priority 1 (very high) .. 5, 3 = normal."""
+        """A call enters ``queue``; returns its id. Priority 1 (very high) .. 5, 3 = normal.
+
+        ``priority`` is an ``int`` checked here (``Any`` in the signature so that the compiled
+        build does not turn ``True`` into 1 or refuse ``3.0`` with a bare ``TypeError``)."""
         # self._sync() inlined (hot path)
         now: float = self._clock_now()
         if now < self._now:
@@ -1588,7 +1596,7 @@ class QueueEngine:
         c.consult = f"{ag.id}@{q.spec.id}" if (consult and ag) else None
         self._move(c, to, "transfer")
 
-    def accept_callback(self, call: str, number: str) -> None:
+    def accept_callback(self, call: str, number: Any) -> None:
         """The caller takes the callback offer and hangs up; the call keeps its place.
 
         Only a call offered a callback (an ``offer_callback`` command) in the queue it waits in
