@@ -20,7 +20,7 @@ import math
 import random
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -31,12 +31,12 @@ from civiccc.sim._scenario import Dist, Scenario, is_input_kind, resolve_seed
 
 __all__ = ["simulate"]
 
-_STREAMS = ("arrivals", "callers", "dtmf", "patience", "handle", "retrial", "callbacks", "cases",
-            "repeat", "engine")  # fmt: skip
+_STREAMS: Final = ("arrivals", "callers", "dtmf", "patience", "handle", "retrial", "callbacks",
+                   "cases", "repeat", "engine")  # fmt: skip
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_CHUNK = 256  # draws per batch
-_INF = math.inf
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_CHUNK: Final = 256  # draws per batch
+_INF: Final = math.inf
 
 # call record (a list, mutated while the call runs; see _records.call_rows)
 _ID, _CALLER, _ARRIVED, _QUEUE, _KIND, _OUTCOME, _ANSWERED, _ENDED, _AGENT, _ATTEMPT = range(10)
