@@ -460,6 +460,8 @@ class _Sim:
         if self._follow_up:
             self._answered(rec)
         self.rows[rec[_ID] - 1] = call_row(rec)
+        if self.freezing:
+            self._count_row()
         self._commands()
 
     def _on_engine_timer(self, t: float) -> None:
@@ -556,9 +558,12 @@ class _Sim:
             self._answered(rec)
         self.rows[rec[_ID] - 1] = call_row(rec)
         if self.freezing:
-            self.n_closed = n = self.n_closed + 1
-            if n % _FREEZE_EVERY == 0:
-                gc.freeze()  # the rows so far join the frozen objects: full passes skip them
+            self._count_row()
+
+    def _count_row(self) -> None:
+        self.n_closed = n = self.n_closed + 1
+        if n % _FREEZE_EVERY == 0:
+            gc.freeze()  # the rows so far join the frozen objects: full passes skip them
 
     def _answered(self, rec: list[Any]) -> None:
         """An answered call may open a case and make the caller call again."""
