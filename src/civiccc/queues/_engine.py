@@ -995,26 +995,75 @@ class QueueEngine:
         # A to D, or to C again for longer): A gets the spot back when the last of them ends
         if giver is not None and giver.id in q.members and not self._also_accepted(h, "agent"):
             self._set_active(q, giver, True)
+        h["state"] = "reverted"
         # the taker may cover under another accepted hand-over of this queue (A and B both
         # handed their spot to C): then C stays, opted in, until the last of them ends, and
-        # that one removes C's membership if it is a temporary one, whichever hand-over added it
-        covering = self._also_accepted(h, "to")
-        if taker is not None and taker.id in q.members and not covering:
-            if h["added"] or q.members[taker.id].temporary:
-                self._remove_membership(q, taker)
-                # the taker's own pending hand-overs of this spot have nothing left to give
-                for other in self._handovers.values():
-                    if (
-                        other["state"] == "pending"
-                        and other["agent"] == taker.id
-                        and other["queue"] == h["queue"]
-                    ):
-                        other["state"] = "cancelled"
-                        self._audit("system", "cancel_hand_over", other["id"])
+        # that one removes C's membership if it is a temporary one (_settle), whichever
+        # hand-over added it; a member taker is opted out again
+        if (
+            taker is not None
+            and taker.id in q.members
+            and not q.members[taker.id].temporary
+            and not self._also_accepted(h, "to")
+        ):
+            self._set_active(q, taker, False)
+        self._settle(q, h)
+        self._audit("system", "revert_hand_over", hid)
+
+    def _settle(self, q: _Queue, root: dict[str, Any], sourceless: tuple[str, ...] = ()) -> None:
+        """End the stand-in spots of ``q`` that ``root``'s end left without a source.
+
+        A stand-in (a temporary member) holds a spot while a chain of accepted hand-overs of
+        ``q`` leads to it from a member's own spot (A to C, or A to C to D; A and B both to C:
+        either one). A giver who left the queue with the configuration still counts as a
+        source: its hand-over runs until its time (see restore), unless it is ``sourceless``
+        (see :meth:`_cancel_orphans`). The memberships of stand-ins
+        left without a source end; their accepted hand-overs of the spot (C handed it back to
+        A, or on to D) and pending ones are ``cancelled`` (audited), and the takers of the
+        accepted ones are changed back as at a hand-over's end, except ``root``'s giver, who
+        keeps what ``root``'s end gave it (its spot, unless it still gives it away under
+        another accepted hand-over)."""
+        qid = q.spec.id
+        members = q.members
+        accepted = [o for o in self._handovers.values() if o["state"] == "accepted"]
+        accepted = [o for o in accepted if o["queue"] == qid]
+        held = {a for a, m in members.items() if not m.temporary}
+        held.update(
+            o["agent"]
+            for o in accepted
+            if o["agent"] not in members and o["agent"] not in sourceless
+        )
+        grown = True
+        while grown:
+            grown = False
+            for o in accepted:
+                if o["agent"] in held and o["to"] not in held:
+                    held.add(o["to"])
+                    grown = True
+        gone = [a for a in q.order if a not in held]
+        if not gone and not sourceless:
+            return
+        cancelled = []
+        for o in self._handovers.values():
+            if (
+                o["queue"] == qid
+                and o["state"] in ("pending", "accepted")
+                and (o["agent"] in gone or o["agent"] in sourceless)
+            ):
+                if o["state"] == "accepted":
+                    cancelled.append(o)
+                o["state"] = "cancelled"
+                self._audit("system", "cancel_hand_over", o["id"])
+        for a in gone:
+            self._remove_membership(q, self._agents[a])
+        for o in cancelled:
+            taker = self._agents.get(o["to"])
+            if taker is None or taker.id not in members or self._also_accepted(o, "to"):
+                continue
+            if taker.id == root["agent"]:
+                self._set_active(q, taker, not self._also_accepted(root, "agent"))
             else:
                 self._set_active(q, taker, False)
-        h["state"] = "reverted"
-        self._audit("system", "revert_hand_over", hid)
 
     def _also_accepted(self, h: dict[str, Any], who: str) -> bool:
         """Whether another accepted hand-over of ``h``'s queue has the same giver (``who`` is
@@ -1543,6 +1592,9 @@ class QueueEngine:
         c.agent = None
         c.answered_at = None
         c.timeout_due = False
+        # a linear call starts at the top of its new queue's order, also when it comes back to
+        # a queue it was in before (its pointer was a position in the old queue's order)
+        c.last_pos = -1
         self._seq += 1
         c.seq = self._seq
         self._calls[c.id] = c
@@ -1691,6 +1743,9 @@ class QueueEngine:
                 return
         c.state = WAITING
         c.gen = self._gen = self._gen + 1
+        # keeps its place among the callers; a linear call's next attempt starts at the top of
+        # the order again (its pointer is the agent who dialled the unreached callback)
+        c.last_pos = -1
         q.n_waiting += 1
         _heappush(q.waiting, (c.priority, c.entered, c.seq, c.id))  # keeps its place
         self._dispatch(q, None)
@@ -2370,7 +2425,30 @@ class QueueEngine:
         )
         eng._handovers = handovers
         eng._apply_merge(reach_before, changed)
+        eng._cancel_orphans()
         return eng
+
+    def _cancel_orphans(self) -> None:
+        """Cancel what a snapshot written before stand-ins' hand-overs ended with their spot
+        may hold: an accepted hand-over whose giver, a stand-in, lost its temporary membership
+        when the hand-over that gave it the spot (``root``) ended, A to C, then C back to A (A
+        would have been opted out when it ended). Changed back as that end does now (see
+        :meth:`_settle`). A giver who left the queue with the configuration (never a
+        stand-in whose spot ended) keeps its hand-over running, as before."""
+        for h in list(self._handovers.values()):
+            q = self._queues.get(h["queue"])
+            if h["state"] != "accepted" or q is None or h["agent"] in q.members:
+                continue
+            roots = [
+                u
+                for u in self._handovers.values()
+                if u["state"] == "reverted"
+                and u["added"]
+                and u["to"] == h["agent"]
+                and u["queue"] == h["queue"]
+            ]
+            if roots:
+                self._settle(q, roots[-1], (h["agent"],))
 
     def _reachable(self, members: Mapping[str, _Membership]) -> int:
         """How many of ``members`` are opted in and reachable (logged in, not paused)."""
