@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -31,6 +32,34 @@ def make(
 def rings(eng: QueueEngine) -> list[str]:
     """Agents rung by the commands emitted since the last drain."""
     return [c.agent for c in eng.drain() if c.kind == "ring" and c.agent]
+
+
+def restart(
+    eng: QueueEngine, clock: VirtualClock, log: list[Any] | None = None, *, version: int = 2
+) -> QueueEngine:
+    """Snapshot through JSON and restore under the same configuration and clock (``version``
+    1: the snapshot as it was written before version 2, without ``base``); the audit trail so
+    far (not part of a snapshot) is added to ``log``."""
+    if log is not None:
+        log += eng.audit
+    data = json.loads(json.dumps(eng.snapshot()))
+    if version == 1:
+        data = {k: v for k, v in data.items() if k != "base"} | {"version": 1}
+    again = QueueEngine.restore(eng.config, data, clock=clock)
+    if version == 2:
+        assert again.snapshot() == data
+    return again
+
+
+def at(eng: QueueEngine, clock: VirtualClock, t: float) -> None:
+    """Move the clock to ``T0 + t`` and fire the timers due."""
+    clock.advance(T0 + t - clock.timestamp())
+    eng.advance()
+
+
+def queues_of(eng: QueueEngine, agents: str = "ABCD") -> dict[str, Any]:
+    """Each agent's queues (active or not), from ``agent_info``."""
+    return {a: eng.agent_info(a)["queues"] for a in agents}
 
 
 @pytest.fixture

@@ -22,25 +22,9 @@ from civiccc.clock import VirtualClock
 from civiccc.queues import AgentStatus, QueueEngine
 
 from .conftest import T0, make, rings
-
-
-def _restart(eng: QueueEngine, clock: VirtualClock, log: list[Any] | None = None) -> QueueEngine:
-    if log is not None:
-        log += eng.audit
-    data = json.loads(json.dumps(eng.snapshot()))
-    again = QueueEngine.restore(eng.config, data, clock=clock)
-    assert again.snapshot() == data
-    return again
-
-
-def _at(eng: QueueEngine, clock: VirtualClock, t: float) -> None:
-    clock.advance(T0 + t - clock.timestamp())
-    eng.advance()
-
-
-def _queues(eng: QueueEngine, agents: str = "ABCD") -> dict[str, Any]:
-    return {a: eng.agent_info(a)["queues"] for a in agents}
-
+from .conftest import at as _at
+from .conftest import queues_of as _queues
+from .conftest import restart as _restart
 
 # ------------------------------------------------------------------ 1. entering a linear queue
 

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any
 
 import pytest
@@ -25,7 +24,9 @@ from civiccc.clock import VirtualClock
 from civiccc.errors import ConfigError, InvalidTransition, NotFoundError
 from civiccc.queues import AgentStatus, QueueEngine, QueuesConfig
 
-from .conftest import T0, make, rings
+from .conftest import T0, make, queues_of, rings
+from .conftest import at as _at
+from .conftest import restart as _restart
 
 DEFAULTS = {"*61": "login", "*62": "logout", "*63": "pause", "*64": "resume"}
 
@@ -43,17 +44,6 @@ def _error(doc: Any) -> ConfigError:
         QueuesConfig.from_dict(doc, file="hotlines.yaml")
     assert str(info.value).startswith("hotlines.yaml: ")
     return info.value
-
-
-def _restart(eng: QueueEngine, clock: VirtualClock, log: list[Any] | None = None) -> QueueEngine:
-    """Snapshot through JSON and restore under the same configuration and clock; the audit
-    trail so far (not part of a snapshot) is added to ``log``."""
-    if log is not None:
-        log += eng.audit
-    data = json.loads(json.dumps(eng.snapshot()))
-    again = QueueEngine.restore(eng.config, data, clock=clock)
-    assert again.snapshot() == data
-    return again
 
 
 # ------------------------------------------------------------------ 1. feature_codes: {}
@@ -257,15 +247,6 @@ def _two_hand_overs(
     return eng, clock, ha, hb
 
 
-def _at(eng: QueueEngine, clock: VirtualClock, t: float) -> None:
-    clock.advance(T0 + t - clock.timestamp())
-    eng.advance()
-
-
-def _queues(eng: QueueEngine) -> dict[str, Any]:
-    return {a: eng.agent_info(a)["queues"] for a in "ABC"}
-
-
 @pytest.mark.parametrize("restore_at", [None, 30, 90])
 @pytest.mark.parametrize("first", ["A", "B"])
 def test_the_taker_covers_until_the_last_of_two_hand_overs_ends(
@@ -275,12 +256,12 @@ def test_the_taker_covers_until_the_last_of_two_hand_overs_ends(
     eng, clock, ha, hb = _two_hand_overs(60 if first == "A" else 120, 120 if first == "A" else 60)
     second = "B" if first == "A" else "A"
     log: list[Any] = []
-    assert _queues(eng) == {"A": {"q": False}, "B": {"q": False}, "C": {"q": True}}
+    assert queues_of(eng, "ABC") == {"A": {"q": False}, "B": {"q": False}, "C": {"q": True}}
     if restore_at == 30:
         _at(eng, clock, 30)
         eng = _restart(eng, clock, log)
     _at(eng, clock, 60)
-    assert _queues(eng) == {first: {"q": True}, second: {"q": False}, "C": {"q": True}}
+    assert queues_of(eng, "ABC") == {first: {"q": True}, second: {"q": False}, "C": {"q": True}}
     if restore_at == 90:
         _at(eng, clock, 90)
         eng = _restart(eng, clock, log)
@@ -293,7 +274,7 @@ def test_the_taker_covers_until_the_last_of_two_hand_overs_ends(
     eng.resume(first)
     eng.drain()
     _at(eng, clock, 120)
-    assert _queues(eng) == {"A": {"q": True}, "B": {"q": True}, "C": {}}
+    assert queues_of(eng, "ABC") == {"A": {"q": True}, "B": {"q": True}, "C": {}}
     assert {h["id"]: h["state"] for h in eng.handovers()} == {ha: "reverted", hb: "reverted"}
     assert [e.action for e in log + eng.audit if e.action != "pause"] == [
         "hand_over",
@@ -309,7 +290,7 @@ def test_the_taker_covers_until_the_last_of_two_hand_overs_ends(
 def test_two_hand_overs_ending_at_the_same_instant() -> None:
     eng, clock, _, _ = _two_hand_overs(60, 60)
     _at(eng, clock, 60)
-    assert _queues(eng) == {"A": {"q": True}, "B": {"q": True}, "C": {}}
+    assert queues_of(eng, "ABC") == {"A": {"q": True}, "B": {"q": True}, "C": {}}
 
 
 def test_a_member_taker_is_opted_out_only_when_the_last_hand_over_ends() -> None:
@@ -317,9 +298,9 @@ def test_a_member_taker_is_opted_out_only_when_the_last_hand_over_ends() -> None
     members = ["A", "B", {"agent": "C", "paused": True}]
     eng, clock, _, _ = _two_hand_overs(120, 60, members=members)
     _at(eng, clock, 60)
-    assert _queues(eng) == {"A": {"q": False}, "B": {"q": True}, "C": {"q": True}}
+    assert queues_of(eng, "ABC") == {"A": {"q": False}, "B": {"q": True}, "C": {"q": True}}
     _at(eng, clock, 120)
-    assert _queues(eng) == {"A": {"q": True}, "B": {"q": True}, "C": {"q": False}}
+    assert queues_of(eng, "ABC") == {"A": {"q": True}, "B": {"q": True}, "C": {"q": False}}
 
 
 @given(

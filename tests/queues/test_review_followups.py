@@ -24,33 +24,9 @@ from civiccc.errors import ConfigError
 from civiccc.queues import QueueEngine, QueuesConfig
 
 from .conftest import T0, make, rings
-
-
-def _restart(
-    eng: QueueEngine, clock: VirtualClock, log: list[Any] | None = None, *, version: int = 2
-) -> QueueEngine:
-    """Snapshot through JSON and restore under the same configuration and clock (``version``
-    1: the snapshot as it was written before version 2, without ``base``); the audit trail so
-    far (not part of a snapshot) is added to ``log``."""
-    if log is not None:
-        log += eng.audit
-    data = json.loads(json.dumps(eng.snapshot()))
-    if version == 1:
-        data = {k: v for k, v in data.items() if k != "base"} | {"version": 1}
-    again = QueueEngine.restore(eng.config, data, clock=clock)
-    if version == 2:
-        assert again.snapshot() == data
-    return again
-
-
-def _at(eng: QueueEngine, clock: VirtualClock, t: float) -> None:
-    clock.advance(T0 + t - clock.timestamp())
-    eng.advance()
-
-
-def _queues(eng: QueueEngine, agents: str = "ABCD") -> dict[str, Any]:
-    return {a: eng.agent_info(a)["queues"] for a in agents}
-
+from .conftest import at as _at
+from .conftest import queues_of as _queues
+from .conftest import restart as _restart
 
 # ------------------------------------------------------------------ 1. one giver, two takers
 
