@@ -87,9 +87,6 @@ def due(
             calendars=load_calendars(calendars_file),
             store=MemoryStore(),
         )
-    except ConfigError as e:
-        raise click.ClickException(str(e)) from None
-    try:
         case = desk.create(service, by="cli", priority=priority, at=opened, attributes=attributes)
     except OverflowError:
         raise _out_of_range(at, "it is outside the supported dates") from None
