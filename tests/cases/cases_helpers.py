@@ -1,4 +1,4 @@
-"""Shared helpers for the cases tests (the VAN calendar, instants, a catalogue)."""
+"""Shared helpers for the cases tests (the VAN calendar, instants, a catalogue, a desk)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from civiccc.calendar import Calendar
+from civiccc.cases import CaseDesk, Catalogue, MemoryStore, Store
+from civiccc.clock import VirtualClock
 
 VAN = ZoneInfo("America/Vancouver")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -80,3 +82,20 @@ CATALOGUE: dict[str, Any] = {
         },
     ],
 }
+
+
+#: The instant a :func:`desk`'s clock shows (a Monday, 09:00 in Vancouver).
+T0 = van(2025, 6, 16, 9)
+_CAT = Catalogue.from_dict(CATALOGUE)
+
+
+def desk(store: Store | None = None, **kw: Any) -> CaseDesk:
+    """A desk on :data:`CATALOGUE` with the VAN calendar and its clock at :data:`T0`, on
+    ``store`` (a new :class:`MemoryStore` when ``None``); ``kw`` go to :class:`CaseDesk`."""
+    return CaseDesk(
+        _CAT,
+        clock=VirtualClock(T0),
+        calendars={"van": van_calendar()},
+        store=store if store is not None else MemoryStore(),
+        **kw,
+    )

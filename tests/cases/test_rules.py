@@ -17,27 +17,21 @@ from typing import Any, TypeVar
 
 import attrs
 import pytest
-from cases_helpers import CATALOGUE, van, van_calendar
+from cases_helpers import T0
+from cases_helpers import desk as _desk
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from civiccc.cases import (
     CLOCK_KINDS,
     AssignmentRule,
-    CaseDesk,
-    Catalogue,
     Escalated,
     EscalationRule,
     Location,
-    MemoryStore,
     SqliteStore,
     Store,
 )
-from civiccc.clock import VirtualClock
 from civiccc.errors import ConfigError
-
-T0 = van(2025, 6, 16, 9)
-CAT = Catalogue.from_dict(CATALOGUE)
 
 ASSIGN: dict[str, Any] = {
     "name": "downtown",
@@ -61,16 +55,6 @@ ESCALATE: dict[str, Any] = {
     "reassign_to": "sup-1",
     "notify": ("roads-manager",),
 }
-
-
-def _desk(store: Store | None = None, **rules: Any) -> CaseDesk:
-    return CaseDesk(
-        CAT,
-        clock=VirtualClock(T0),
-        calendars={"van": van_calendar()},
-        store=store if store is not None else MemoryStore(),
-        **rules,
-    )
 
 
 # ---------------------------------------------------------------------- each field, one by one

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cases_helpers import CATALOGUE, replaced, van, van_calendar
+from cases_helpers import CATALOGUE, T0, replaced, van_calendar
+from cases_helpers import desk as _desk
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,7 +29,6 @@ from civiccc.cases import (
     CaseDesk,
     Catalogue,
     Location,
-    MemoryStore,
     SqliteStore,
     Store,
     import_requests,
@@ -42,16 +42,6 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "cases" / "services.yaml"
 SCENARIO_CATALOGUE = ROOT / "examples" / "scenarios" / "city_services.yaml"
 CALENDARS = ROOT / "examples" / "calendars" / "city_hall.yaml"
-T0 = van(2025, 6, 16, 9)
-
-
-def _desk(store: Store | None = None, clock_at: dt.datetime = T0) -> CaseDesk:
-    return CaseDesk(
-        Catalogue.from_dict(CATALOGUE),
-        clock=VirtualClock(clock_at),
-        calendars={"van": van_calendar()},
-        store=store if store is not None else MemoryStore(),
-    )
 
 
 # ---------------------------------------------------------------------- catalogue: unknown keys
@@ -358,7 +348,7 @@ def test_event_before_creation_refused_in_every_store(store: Store, name: str) -
 def test_event_before_last_change_refused_then_later_ones_work(store: Store) -> None:
     """After a change at T, an event dated between creation and T is refused; one at T (same
     instant) or later is applied. The clock's own time is checked too (no ``at``)."""
-    desk = _desk(store, clock_at=T0)
+    desk = _desk(store)
     case = desk.create("pothole", by="clerk", at=T0)
     desk.fire(case.id, "triage", by="clerk", at=T0 + dt.timedelta(hours=3))
     before = _snapshot(store, case.id)
