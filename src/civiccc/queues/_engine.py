@@ -1333,7 +1333,7 @@ class QueueEngine:
                 call=call,
                 agent=agent,
                 queue=qid,
-                present=q.spec.number,
+                present=q.number,
                 data=c.callback,
             )
         if c.consult is not None:
@@ -1492,7 +1492,7 @@ class QueueEngine:
         now = self._now
         ag.idle_since = now
         ag.call = None
-        wrap = q.spec.wrap_up if q is not None else 0.0
+        wrap = q.wrap_up if q is not None else 0.0
         if wrap > 0:
             self._set(ag, "end_call")
             self._timer(now + wrap, "wrap", ag.id, "", ag.token)
