@@ -532,21 +532,14 @@ class QueuesConfig:
 
     @classmethod
     def _from_dict(cls, data: Any) -> QueuesConfig:
-        if data is None:
-            raise _err("expected a mapping with 'agents' and 'queues', got nothing", "")
-        data = _mapping(data, "")
+        data = _document(data, "")
         if "queues_config" not in data:
             return cls._plain(data)
         # a hotlines file (examples/queues/hotlines.yaml): the configuration under
         # queues_config, beside the calendar files its queues name (loaded by the caller)
         refuse_unknown(data, _FILE_FIELDS, "")
         _strs(data.get("calendar_files"), "calendar_files")
-        inner = data["queues_config"]
-        if inner is None:
-            raise _err(
-                "expected a mapping with 'agents' and 'queues', got nothing", "queues_config"
-            )
-        inner = _mapping(inner, "queues_config")
+        inner = _document(data["queues_config"], "queues_config")
         try:
             return cls._plain(inner)
         except ConfigError as exc:
@@ -588,6 +581,14 @@ class QueuesConfig:
                             value=r,
                         )
         return cls(agents=agents, queues=queues, feature_codes=_feature_codes(data))
+
+
+def _document(value: Any, path: str) -> Mapping[str, Any]:
+    """A configuration (the whole document, or a hotlines file's ``queues_config``): a
+    mapping; nothing at all (an empty file, ``queues_config:`` left empty) is refused."""
+    if value is None:
+        raise _err("expected a mapping with 'agents' and 'queues', got nothing", path)
+    return _mapping(value, path)
 
 
 _TOP_FIELDS = frozenset(f.name for f in attrs.fields(QueuesConfig))
