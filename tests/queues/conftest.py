@@ -8,9 +8,13 @@ from typing import Any
 import pytest
 
 from civiccc.clock import VirtualClock
+from civiccc.errors import ConfigError
 from civiccc.queues import QueueEngine, QueuesConfig
 
 T0 = 1_750_000_000.0
+
+#: a member who also leads the queue's team (set_order, add_member, ...)
+LEADER = {"agent": "L", "roles": ["member", "team_leader"]}
 
 
 def make(
@@ -60,6 +64,14 @@ def at(eng: QueueEngine, clock: VirtualClock, t: float) -> None:
 def queues_of(eng: QueueEngine, agents: str = "ABCD") -> dict[str, Any]:
     """Each agent's queues (active or not), from ``agent_info``."""
     return {a: eng.agent_info(a)["queues"] for a in agents}
+
+
+def config_error(doc: Any) -> ConfigError:
+    """The ConfigError that ``doc``, read from ``hotlines.yaml``, raises (it names the file)."""
+    with pytest.raises(ConfigError) as info:
+        QueuesConfig.from_dict(doc, file="hotlines.yaml")
+    assert str(info.value).startswith("hotlines.yaml: ")
+    return info.value
 
 
 @pytest.fixture

@@ -28,8 +28,6 @@ from .conftest import restart as _restart
 
 # ------------------------------------------------------------------ 1. entering a linear queue
 
-LEADER = {"agent": "L", "roles": ["member", "team_leader"]}
-
 
 def _two_linear(
     y: dict[str, Any] | None = None, q: dict[str, Any] | None = None

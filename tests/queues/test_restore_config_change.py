@@ -27,9 +27,7 @@ from civiccc.errors import (
 from civiccc.events import EventBus
 from civiccc.queues import AgentStatus, CoverageChanged, QueueEngine, QueuesConfig
 
-from .conftest import T0, rings
-
-LEADER = {"agent": "L", "roles": ["member", "team_leader"]}
+from .conftest import LEADER, T0, rings
 
 
 def config(

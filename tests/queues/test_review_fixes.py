@@ -24,8 +24,9 @@ from civiccc.clock import VirtualClock
 from civiccc.errors import ConfigError, InvalidTransition, NotFoundError
 from civiccc.queues import AgentStatus, QueueEngine, QueuesConfig
 
-from .conftest import T0, make, queues_of, rings
+from .conftest import LEADER, T0, make, queues_of, rings
 from .conftest import at as _at
+from .conftest import config_error as _error
 from .conftest import restart as _restart
 
 DEFAULTS = {"*61": "login", "*62": "logout", "*63": "pause", "*64": "resume"}
@@ -37,13 +38,6 @@ def _doc(**top: Any) -> dict[str, Any]:
         "queues": {"q": {"number": "+15550100", "members": ["A"]}},
         **top,
     }
-
-
-def _error(doc: Any) -> ConfigError:
-    with pytest.raises(ConfigError) as info:
-        QueuesConfig.from_dict(doc, file="hotlines.yaml")
-    assert str(info.value).startswith("hotlines.yaml: ")
-    return info.value
 
 
 # ------------------------------------------------------------------ 1. feature_codes: {}
@@ -337,8 +331,6 @@ def test_hand_overs_to_one_taker_fuzzed(spans: list[int | None], restore_at: int
 
 
 # ------------------------------------------------------------------ 5. set_order and round robin
-
-LEADER = {"agent": "L", "roles": ["member", "team_leader"]}
 
 
 def _rr(**queue: Any) -> tuple[QueueEngine, VirtualClock]:

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civiccc.clock import VirtualClock
-from civiccc.errors import ConfigError
 from civiccc.queues import QueueEngine, QueuesConfig
 
-from .conftest import T0, make, rings
+from .conftest import LEADER, T0, make, rings
 from .conftest import at as _at
+from .conftest import config_error as _error
 from .conftest import queues_of as _queues
 from .conftest import restart as _restart
 
@@ -162,8 +162,6 @@ def test_givers_and_takers_fuzzed(
 
 
 # ------------------------------------------------------------------ 2. round robin, a member leaves
-
-LEADER = {"agent": "L", "roles": ["member", "team_leader"]}
 
 
 def _answered(eng: QueueEngine) -> str:
@@ -402,13 +400,6 @@ def _skills_doc(**queue: Any) -> dict[str, Any]:
         "agents": {a: {"skills": {"tax": 3}} for a in "AB"},
         "queues": {"q": {"strategy": "skills", "members": ["A", "B"], **queue}},
     }
-
-
-def _error(doc: Any) -> ConfigError:
-    with pytest.raises(ConfigError) as info:
-        QueuesConfig.from_dict(doc, file="hotlines.yaml")
-    assert str(info.value).startswith("hotlines.yaml: ")
-    return info.value
 
 
 @pytest.mark.parametrize(

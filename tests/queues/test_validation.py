@@ -34,15 +34,9 @@ from civiccc.queues import (
 )
 
 from .conftest import T0, make, rings
+from .conftest import config_error as _error
 
 HOTLINES = Path(__file__).resolve().parents[2] / "examples" / "queues" / "hotlines.yaml"
-
-
-def _error(doc: Any) -> ConfigError:
-    with pytest.raises(ConfigError) as info:
-        QueuesConfig.from_dict(doc, file="hotlines.yaml")
-    assert str(info.value).startswith("hotlines.yaml: ")
-    return info.value
 
 
 # ------------------------------------------------------------------ the document itself
