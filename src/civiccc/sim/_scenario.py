@@ -30,7 +30,16 @@ _DAY_SPECS: Mapping[str, tuple[int, ...]] = {
     "weekend": (5, 6),
     "all": (0, 1, 2, 3, 4, 5, 6),
 }
-_DISTS = ("exponential", "fixed", "lognormal", "uniform")
+#: The distributions and the fields each one takes.
+_DIST_KEYS = {
+    "exponential": ("dist", "mean"),
+    "fixed": ("dist", "mean"),
+    "lognormal": ("dist", "mean", "sd"),
+    "uniform": ("dist", "low", "high"),
+}
+#: every field a distribution may have (any kind)
+_DIST_FIELDS = frozenset(k for keys in _DIST_KEYS.values() for k in keys)
+_DISTS = tuple(_DIST_KEYS)
 
 
 def is_input_kind(kind: str) -> bool:
@@ -52,13 +61,6 @@ MIN_INTERVAL, MAX_INTERVAL = 60.0, 7 * 86400.0
 DTMF_KEYS = frozenset("0123456789*#")
 #: CSV columns of ``arrivals.csv``.
 CSV_COLUMNS = ("time", "caller", "dtmf")
-
-_DIST_KEYS = {
-    "exponential": ("dist", "mean"),
-    "fixed": ("dist", "mean"),
-    "lognormal": ("dist", "mean", "sd"),
-    "uniform": ("dist", "low", "high"),
-}
 
 
 def _err(msg: str, path: str, value: Any = None) -> ConfigError:
@@ -334,7 +336,7 @@ def _by_queue(
 ) -> tuple[Dist, Mapping[str, Dist]]:  # patience, handle: {default, queues}
     m = _map(data, path)
     hint = ""
-    if any(k in m for k in ("dist", "mean", "sd", "low", "high")):
+    if any(k in _DIST_FIELDS for k in m):
         hint = f"; a distribution goes under {path}.default"
     refuse_unknown(m, ("default", "queues"), path, hint=hint)
     by_queue = {}
