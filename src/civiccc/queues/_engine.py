@@ -483,8 +483,7 @@ class QueueEngine:
             elif kind == "cb_offer":
                 c = self._calls[a]
                 if c.callback is None:
-                    c.cb_offer = c.seq
-                    self._cmd("offer_callback", call=c.id, queue=c.queue)
+                    self._offer_callback(c)
             elif kind == "cb_retry":
                 self._callback_retry(self._calls[a])
             elif kind == "handover":
@@ -1236,8 +1235,12 @@ class QueueEngine:
         # offered only to a caller still waiting after the dispatch round: not to one already
         # ringing an agent or connected (an auto-accepting agent took it)
         if offer and c.state == WAITING:
-            c.cb_offer = c.seq
-            self._cmd("offer_callback", call=c.id, queue=spec.id)
+            self._offer_callback(c)
+
+    def _offer_callback(self, c: _Call) -> None:
+        """Offer the caller a callback (``accept_callback`` takes it in this queue visit)."""
+        c.cb_offer = c.seq
+        self._cmd("offer_callback", call=c.id, queue=c.queue)
 
     def _ready_count(self, q: _Queue) -> int:
         return sum(1 for a, m in q.members.items() if m.active and self._agents[a].status == _READY)
