@@ -29,7 +29,7 @@ import attrs
 
 from civiccc.sim._core import streams
 from civiccc.sim._records import CallRow, CaseRow, Results, agent_rows, call_row
-from civiccc.sim._scenario import Dist, Scenario, is_input_kind, resolve_seed
+from civiccc.sim._scenario import DTMF_KEYS, Dist, Scenario, is_input_kind, resolve_seed
 
 __all__ = ["simulate"]
 
@@ -159,9 +159,7 @@ class _Sim:
         if self.flow is not None:
             for nid, node in self.flow.spec.nodes.items():
                 if is_input_kind(node.kind):
-                    keys = tuple(
-                        k for k in getattr(node, "edges", {}) if len(k) == 1 and k in "0123456789*#"
-                    )
+                    keys = tuple(k for k in getattr(node, "edges", {}) if k in DTMF_KEYS)
                     self._inputs[nid] = keys
         # the callers' key choices per input node: (keys, cumulative weights, total), exactly
         # what random.choices(keys, weights) computes on each call
