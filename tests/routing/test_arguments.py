@@ -168,6 +168,13 @@ def test_a_character_no_telephone_can_send(head: str, bad: str, tail: str) -> No
         reference_walk(city, CALLER, OPEN, keys)
 
 
+def test_inputs_from_an_iterator_are_read_once(city: Flow) -> None:
+    """Checking the items does not use up a one-shot iterator before routing reads it."""
+    listed = reference_walk(city, CALLER, OPEN, ["1", "4"])
+    assert reference_walk(city, CALLER, OPEN, iter(["1", "4"])) == listed
+    assert city.route(CALLER, OPEN, iter(["1", "4"])) == listed
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.text(alphabet=DTMF, max_size=5))
 def test_valid_keys_route_as_before(keys: str) -> None:

@@ -72,18 +72,21 @@ def check_items(items: tuple[Any, ...]) -> None:
             raise ConfigError(msg, path=f"inputs[{i}]", value=item)
 
 
-def check_inputs(inputs: Any) -> None:
-    """Refuse inputs that are neither a DTMF string nor a sequence of strings."""
+def check_inputs(inputs: Any) -> str | tuple[str, ...]:
+    """Refuse inputs that are neither a DTMF string nor a sequence of strings; the inputs
+    checked (a sequence as a tuple: an iterator is read once, here)."""
     if isinstance(inputs, str):
         check_keys(inputs)
-        return
+        return inputs
     if inputs is None or isinstance(inputs, bytes | bytearray) or not hasattr(inputs, "__iter__"):
         msg = (
             "expected a string of DTMF keys or a sequence of keys and phrases "
             f"('' for no input), got {type(inputs).__name__} {inputs!r}"
         )
         raise ConfigError(msg, path="inputs", value=inputs)
-    check_items(tuple(inputs))
+    items = tuple(inputs)
+    check_items(items)
+    return items
 
 
 def outside_range(exc: BaseException) -> bool:

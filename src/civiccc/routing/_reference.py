@@ -331,8 +331,7 @@ def reference_walk(
     """Route a call by walking the networkx graph step by step (the reference semantics)."""
     at = ensure_aware(at, "at")
     check_caller(caller)
-    check_inputs(inputs)
-    walk = _Walk(caller, at, split_inputs(inputs))
+    walk = _Walk(caller, at, split_inputs(check_inputs(inputs)))
     return walk.run(flow, "", (flow.id,))
 
 
