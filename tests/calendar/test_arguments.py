@@ -79,6 +79,17 @@ def test_add_business_time_durations(duration: Any, message: str) -> None:
         city().add_business_time(T, duration)  # no table yet
 
 
+@pytest.mark.parametrize("duration", [[60], {"seconds": 60}], ids=repr)
+def test_add_business_time_unhashable_durations(duration: Any) -> None:
+    """Refused as on every path, also on the UTC path (which looks durations up in a dict)."""
+    cal = city()
+    cal.add_business_time(T, 60.0)  # the table exists: the fast paths are taken
+    for t in (T, T.astimezone(dt.timezone(dt.timedelta(hours=-7)))):
+        with pytest.raises(ConfigError, match="timedelta or seconds") as info:
+            cal.add_business_time(t, duration)
+        assert info.value.path == "duration"
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not 0 <= x < math.inf))
 def test_add_business_seconds_refuses_negative_and_non_finite(seconds: float) -> None:

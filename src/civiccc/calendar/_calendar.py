@@ -1012,8 +1012,11 @@ class Calendar:
                 if m < len(fcum_end):
                     return _fromtimestamp(fstarts[m] + (ftarget - ftable.cum[m]), tz)
             return _fromtimestamp(self.add_business_seconds(ts, seconds, scope), tz)
-        except (AttributeError, TypeError) as exc:  # not datetimes: name the argument
-            raise _bad_instants(exc, t=t) from None
+        except (AttributeError, TypeError) as exc:  # not a datetime or a duration: name it
+            err = _bad_instants(exc, t=t)
+            if err is exc:  # t is fine; an unhashable duration fails the UTC path's lookup
+                _seconds(duration)
+            raise err from None
 
     def business_time_between(
         self, a: dt.datetime, b: dt.datetime, scope: str | None = None
