@@ -65,8 +65,18 @@ class ReferenceCalendar:
             ranges = ()
         else:
             ranges = cal.hours.days[day.weekday()]
-        pieces = [(self._wall(day, r.start), self._wall(day, r.end)) for r in ranges]
-        return [(s, e) for s, e in pieces if e > s]
+        pieces = sorted((self._wall(day, r.start), self._wall(day, r.end)) for r in ranges)
+        # a range in the spring-forward gap moves to the same wall time +1 h, where it may meet
+        # the day's next range (02:00-02:30 -> 03:00-03:30 beside 03:00-03:30): count it once
+        merged: list[tuple[float, float]] = []
+        for s, e in pieces:
+            if e <= s:
+                continue
+            if merged and s <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+            else:
+                merged.append((s, e))
+        return merged
 
     def _holes(self) -> list[tuple[float, float]]:
         holes = []
