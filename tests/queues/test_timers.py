@@ -1,0 +1,146 @@
+"""Timers: ring timeouts of several lengths, ties with other timers, stale timers, restarts,
+and long runs (the ring timers of one timeout are kept in set order; see _engine._Lane)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from civiccc.clock import VirtualClock
+from civiccc.errors import ConfigError
+from civiccc.queues import QueueEngine, QueuesConfig
+
+from .conftest import T0, at, make, restart, rings
+
+
+def _engine(
+    queue: dict[str, Any], agents: dict[str, dict[str, Any]]
+) -> tuple[QueueEngine, VirtualClock]:
+    cfg = QueuesConfig.from_dict(
+        {
+            "agents": {
+                a: {"contacts": {"desk": f"+1555020{i}"}, **extra}
+                for i, (a, extra) in enumerate(agents.items())
+            },
+            "queues": {"q": {"number": "+15550100", "members": list(agents), **queue}},
+        }
+    )
+    clock = VirtualClock(T0)
+    return QueueEngine(cfg, clock=clock), clock
+
+
+def _stops(eng: QueueEngine) -> list[tuple[float, str | None, str | None]]:
+    """(at, call, agent) of the stop_ringing commands since the last drain."""
+    return [(c.at - T0, c.call, c.agent) for c in eng.drain() if c.kind == "stop_ringing"]
+
+
+def test_ring_timeouts_of_different_lengths_fire_in_time_order() -> None:
+    """An agent's own short ring timeout set later fires before the queue's longer one."""
+    eng, clock = _engine({"ring_timeout": 20}, {"A": {}, "B": {"ring_timeout": 5}, "C": {}})
+    eng.login("A")
+    c1 = eng.arrive("q")  # rings A until +20
+    clock.advance(1)
+    eng.login("B")
+    c2 = eng.arrive("q")  # rings B until +6
+    eng.drain()
+    assert eng.next_timer() == T0 + 6
+    at(eng, clock, 20)
+    assert _stops(eng) == [(6.0, c2, "B"), (20.0, c1, "A")]
+
+
+def test_a_ring_timeout_and_a_max_wait_due_together_fire_in_the_order_they_were_set() -> None:
+    """max_wait (set on arrival) fires before the ring timeout set by the offer that follows:
+    the call is ringing, so the timeout is decided when the ringing ends and nobody else is
+    rung (with the other order, B would ring first)."""
+    eng, clock = make({"ring_timeout": 20, "max_wait": 20, "reject_delay": 0}, agents="AB")
+    eng.login("A")
+    c1 = eng.arrive("q")
+    eng.login("B")
+    assert rings(eng) == ["A"]
+    at(eng, clock, 20)
+    out = eng.drain()
+    assert [c.kind for c in out] == ["stop_ringing", "action"]
+    assert out[1].call == c1 and out[1].data["reason"] == "timeout"
+
+
+def test_an_answered_call_leaves_no_pending_ring_timer() -> None:
+    """A ring timer whose offer was answered is stale: next_timer skips it."""
+    eng, _clock = make({"ring_timeout": 20, "max_wait": 600})
+    eng.login("A")
+    c1 = eng.arrive("q")
+    assert eng.next_timer() == T0 + 20
+    eng.answer(c1, "A")
+    assert eng.next_timer() is None  # max_wait ends with the waiting, too
+
+
+def test_ring_timers_survive_a_restart() -> None:
+    """Pending ring timers of several lengths are in the snapshot and fire after a restore."""
+    eng, clock = _engine({"ring_timeout": 20}, {"A": {}, "B": {"ring_timeout": 5}})
+    eng.login("A")
+    c1 = eng.arrive("q")
+    clock.advance(1)
+    eng.login("B")
+    c2 = eng.arrive("q")
+    eng.drain()
+    timers = eng.snapshot()["timers"]
+    assert [(t[0] - T0, t[2], t[3], t[4]) for t in timers] == [
+        (6.0, "ring", c2, "B"),
+        (20.0, "ring", c1, "A"),
+    ]
+    again = restart(eng, clock)
+    at(again, clock, 20)
+    assert _stops(again) == [(6.0, c2, "B"), (20.0, c1, "A")]
+
+
+def test_a_long_run_keeps_every_pending_ring_timer() -> None:
+    """Thousands of answered offers, whose ring timers come due stale and are discarded (the
+    discarded ones are cut off every few thousand), while a few calls are left ringing around
+    such a cut: each left call still times out at its time."""
+    eng, clock = make({"ring_timeout": 30, "reject_delay": 0}, agents="ABCDEFGH")
+    for a in "ABCDEFGH":
+        eng.login(a)
+    left: dict[str, tuple[float, str | None]] = {}
+    log = []
+    for i in range(6_000):
+        c = eng.arrive("q")
+        out = eng.drain()
+        log += out
+        (agent,) = [cmd.agent for cmd in out if cmd.kind == "ring" and cmd.call == c]
+        if i in (4_150, 4_200, 4_250, 5_990):
+            left[c] = (clock.timestamp() - T0, agent)
+        else:
+            eng.answer(c, agent)
+            eng.end(c)
+        log += eng.drain()
+        clock.advance(0.25)
+    last = list(left)[-1]
+    pending = [(t[0] - T0, t[2], t[4]) for t in eng.snapshot()["timers"] if t[3] == last]
+    assert pending == [(left[last][0] + 30, "ring", left[last][1])]
+    at(eng, clock, left[last][0] + 30)
+    log += eng.drain()
+    stops = {(cmd.at - T0, cmd.call, cmd.agent) for cmd in log if cmd.kind == "stop_ringing"}
+    for c, (t, agent) in left.items():
+        assert (t + 30, c, agent) in stops
+
+
+def test_kpis_survive_a_restart_and_a_bad_record_is_refused() -> None:
+    """KPI records round-trip through a snapshot; a record with a field missing is refused
+    with the place named, not read shifted."""
+    eng, clock = make({"max_wait": 600})
+    eng.login("A")
+    c1 = eng.arrive("q")
+    eng.answer(c1, "A")
+    clock.advance(40)
+    eng.end(c1)
+    c2 = eng.arrive("q")
+    eng.end(c2)  # abandoned at once
+    again = restart(eng, clock)
+    assert again.kpis("q") == eng.kpis("q")
+    assert (again.kpis("q").answered, again.kpis("q").abandoned) == (1, 1)
+    data = json.loads(json.dumps(eng.snapshot()))
+    data["queues"]["q"]["records"][1] = data["queues"]["q"]["records"][1][:6]
+    with pytest.raises(ConfigError) as info:
+        QueueEngine.restore(eng.config, data, clock=clock)
+    assert info.value.path == "queues.q.records[1]"
