@@ -1065,6 +1065,22 @@ class QueueEngine:
                 q, taker, q.members[giver.id].level, frozenset({Role.MEMBER}), temporary=True
             )
             h["added"] = True
+            h["taker_opted_in"] = False
+        else:
+            # the taker's opt-in from before it began covering, for its end (another accepted
+            # hand-over of this queue to it may already cover: then from before that one; a
+            # taker that lends its own spot out gets it back, so counts as opted in)
+            accepted = [
+                o
+                for o in self._handovers.values()
+                if o["state"] == "accepted" and o["queue"] == h["queue"]
+            ]
+            covering = [o for o in accepted if o["to"] == taker.id]
+            h["taker_opted_in"] = (
+                bool(covering[0].get("taker_opted_in", False))
+                if covering
+                else q.members[taker.id].active or any(o["agent"] == taker.id for o in accepted)
+            )
         self._set_active(q, taker, True)
         self._set_active(q, giver, False)
         h["state"] = "accepted"
@@ -1085,14 +1101,14 @@ class QueueEngine:
         # the taker may cover under another accepted hand-over of this queue (A and B both
         # handed their spot to C): then C stays, opted in, until the last of them ends, and
         # that one removes C's membership if it is a temporary one (_settle), whichever
-        # hand-over added it; a member taker is opted out again
+        # hand-over added it; a member taker gets back the opt-in it had before it covered
         if (
             taker is not None
             and taker.id in q.members
             and not q.members[taker.id].temporary
             and not self._also_accepted(h, "to")
         ):
-            self._set_active(q, taker, False)
+            self._set_active(q, taker, self._taker_back(q, h, taker.id))
         self._settle(q, h)
         self._audit("system", "revert_hand_over", hid)
 
@@ -1149,7 +1165,19 @@ class QueueEngine:
             if taker.id == root["agent"]:
                 self._set_active(q, taker, not self._also_accepted(root, "agent"))
             else:
-                self._set_active(q, taker, False)
+                self._set_active(q, taker, self._taker_back(q, o, taker.id))
+
+    def _taker_back(self, q: _Queue, h: dict[str, Any], taker: str) -> bool:
+        """The opt-in of ``h``'s member taker once the last hand-over it covers ends: the one
+        it had before it began covering (``taker_opted_in``; hand-overs from snapshots written
+        before it was recorded: opted out), but out while it gives its own spot away under an
+        accepted hand-over of the queue (the end of that one gives the spot back)."""
+        if q.members[taker].temporary or not h.get("taker_opted_in", False):
+            return False
+        return not any(
+            o["state"] == "accepted" and o["queue"] == q.qid and o["agent"] == taker
+            for o in self._handovers.values()
+        )
 
     def _also_accepted(self, h: dict[str, Any], who: str) -> bool:
         """Whether another accepted hand-over of ``h``'s queue has the same giver (``who`` is
