@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from civiccc.calendar import Calendar
+from civiccc.clock import VirtualClock
 from civiccc.errors import ConfigError, InvalidTransition, NotFoundError
-from civiccc.queues import AgentStatus, QueueEngine
+from civiccc.queues import AgentStatus, QueueEngine, QueuesConfig
 
 from .conftest import T0, make, rings
 
@@ -356,6 +357,36 @@ def test_feature_codes_log_in_and_out_by_phone() -> None:
         eng.feature_code("+19999999", "*61")
     with pytest.raises(ConfigError):
         eng.feature_code("+15550200", "*99")
+
+
+@pytest.mark.parametrize("dialled", ["+1 555 0200", "+1-555-0200", "+1 (555) 02.00", " +15550200"])
+def test_feature_codes_match_numbers_written_with_layout(dialled: str) -> None:
+    """Spaces, hyphens, dots and parentheses are layout: the number still identifies A."""
+    eng, _ = make(agents="A")
+    assert eng.feature_code(dialled, "*61") == "A"
+    assert eng.status("A") is AgentStatus.READY
+
+
+def test_feature_codes_keep_the_plus_and_shared_numbers_apart() -> None:
+    """Without its '+' a number is another number; two agents whose contacts differ only in
+    layout share one number, so a code dialled from it is refused naming both."""
+    eng, _ = make(agents="A")
+    with pytest.raises(NotFoundError):
+        eng.feature_code("15550200", "*61")
+    cfg = QueuesConfig.from_dict(
+        {
+            "agents": {
+                "A": {"contacts": {"mobile": "+1 604 555 0777"}},
+                "B": {"contacts": {"mobile": "+16045550777"}},
+            },
+            "queues": {"q": {"members": ["A", "B"]}},
+        }
+    )
+    eng = QueueEngine(cfg, clock=VirtualClock(T0))
+    with pytest.raises(ConfigError, match="several agents \\('A', 'B'\\)") as info:
+        eng.feature_code("+1-604-555-0777", "*61")
+    assert info.value.path == "number"
+    assert eng.status("A") is AgentStatus.LOGGED_OFF
 
 
 def test_private_numbers_only_reach_the_adapter_ring_leg() -> None:

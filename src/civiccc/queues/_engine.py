@@ -831,7 +831,9 @@ class QueueEngine:
     def feature_code(self, number: str, code: str) -> str:
         """Log in/out or pause by phone: ``code`` dialled from the agent's ``number``.
 
-        Returns the agent id. Unknown numbers raise NotFoundError, unknown codes ConfigError
+        Numbers match by their digits and a leading ``+`` (``+1 555 0200`` is ``+15550200``;
+        a national form is not matched to an international one). Returns the agent id.
+        Unknown numbers raise NotFoundError, unknown codes ConfigError
         (with ``feature_codes: {}`` every code is unknown). A number that several agents share
         (a team mobile) cannot tell who dialled: ConfigError naming the number and the agents,
         and nothing changes (they log in by app instead).
@@ -839,8 +841,11 @@ class QueueEngine:
         action = self.config.feature_codes.get(code)
         if action is None:
             raise ConfigError(f"unknown feature code {code!r}", path="feature_codes", value=code)
+        key = _dial_key(number)
         found = [
-            ag for ag in self._agents.values() if any(c.number == number for c in ag.spec.contacts)
+            ag
+            for ag in self._agents.values()
+            if any(_dial_key(c.number) == key for c in ag.spec.contacts)
         ]
         if not found:
             raise NotFoundError("no agent has this number")
@@ -2725,6 +2730,14 @@ def _remapped(remap: list[int], i: int) -> int:
 def _lane_entry(items: list[Any], h: int) -> tuple[float, int, str, str, str, int]:
     """The ring timer at index ``h`` of a lane as a timer tuple."""
     return (items[h], items[h + 1], "ring", items[h + 2], items[h + 3], items[h + 4])
+
+
+def _dial_key(number: object) -> str:
+    """A dial string as it is compared: its digits, with the leading ``+`` if it has one
+    (spaces, dots, hyphens and parentheses are only layout)."""
+    text = str(number).strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return "+" + digits if text.startswith("+") else digits
 
 
 def _rows(records: list[Any]) -> list[tuple[Any, ...]]:
