@@ -145,11 +145,12 @@ class _Lane:
     strings, which the garbage collector does not track (a timer tuple an offer was ~6 % of
     the dispatch benchmark's time, nearly all of it in collections)."""
 
-    __slots__ = ("head", "items")
+    __slots__ = ("head", "items", "last")
 
     def __init__(self) -> None:
         self.head = 0  # index of the first entry not yet fired or discarded
         self.items: list[Any] = []
+        self.last = -math.inf  # when of the latest entry appended
 
 
 class _Call:
@@ -462,6 +463,7 @@ class QueueEngine:
             items = lane.items
             while lane.head < len(items) and not self._timer_live(_lane_entry(items, lane.head)):
                 lane.head += _RING
+            _cut(lane)
         self._due = due = self._earliest()
         return None if due == math.inf else due
 
@@ -510,10 +512,8 @@ class QueueEngine:
             return None if best is None else _heappop(timers)
         items, h = best_lane.items, best_lane.head
         entry = _lane_entry(items, h)
-        best_lane.head = h = h + _RING
-        if h >= _LANE_CUT and 2 * h >= len(items):
-            del items[:h]
-            best_lane.head = 0
+        best_lane.head = h + _RING
+        _cut(best_lane)
         return entry
 
     def _pending_timers(self) -> list[tuple[float, int, str, str, str, int]]:
@@ -1059,6 +1059,9 @@ class QueueEngine:
             raise InvalidTransition(
                 "handover", h["state"], "accept" if accept else "decline", handover
             )
+        if accept and h["until"] <= self._now:
+            # its time is over: nothing to cover (declining it still closes it)
+            raise InvalidTransition("handover", "pending, ended", "accept", handover)
         q = self._queues[h["queue"]]
         if not accept:
             h["state"] = "declined"
@@ -2060,12 +2063,19 @@ class QueueEngine:
         if timeout:  # 0: no ring timeout, it rings until answered, refused or abandoned
             self._tseq = tseq = self._tseq + 1
             when = now + timeout
-            items = lane.items  # _lane_entry reads them back
-            items.append(when)
-            items.append(tseq)
-            items.append(cid)
-            items.append(aid)
-            items.append(c.gen)
+            if when < lane.last:
+                # due before the lane's latest entry (the engine's time went back to that of a
+                # timer set in the past, which no public path does now): the heap keeps it in
+                # order, as a lane must stay in due order
+                _heappush(self._timers, (when, tseq, "ring", cid, aid, c.gen))
+            else:
+                lane.last = when
+                items = lane.items  # _lane_entry reads them back
+                items.append(when)
+                items.append(tseq)
+                items.append(cid)
+                items.append(aid)
+                items.append(c.gen)
             if when < self._due:
                 self._due = when
         self._out.append(
@@ -2725,6 +2735,19 @@ def _remapped(remap: list[int], i: int) -> int:
     if i < 0 or not remap:
         return -1
     return remap[min(i, len(remap) - 1)]
+
+
+def _cut(lane: _Lane) -> None:
+    """Drop a lane's fired or discarded entries: all of them once none is left, else once
+    there are many and they are most of the list."""
+    h = lane.head
+    if h == len(lane.items):
+        if h:
+            lane.items.clear()
+            lane.head = 0
+    elif h >= _LANE_CUT and 2 * h >= len(lane.items):
+        del lane.items[:h]
+        lane.head = 0
 
 
 def _lane_entry(items: list[Any], h: int) -> tuple[float, int, str, str, str, int]:
