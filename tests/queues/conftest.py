@@ -61,6 +61,19 @@ def at(eng: QueueEngine, clock: VirtualClock, t: float) -> None:
     eng.advance()
 
 
+def hand_overs_to(eng: QueueEngine, taker: str, spans: list[Any]) -> dict[str, Any]:
+    """Givers A, B, D (in that order) hand their spot on ``q`` to ``taker`` until ``T0 +
+    span``; ``taker`` accepts each, or declines where the span is None. Returns giver -> span
+    of the accepted ones."""
+    running: dict[str, Any] = {}
+    for giver, span in zip("ABD", spans, strict=True):
+        hid = eng.hand_over(giver, "q", taker, until=T0 + (span or 1))
+        eng.respond_hand_over(hid, taker, accept=span is not None)
+        if span is not None:
+            running[giver] = span
+    return running
+
+
 def queues_of(eng: QueueEngine, agents: str = "ABCD") -> dict[str, Any]:
     """Each agent's queues (active or not), from ``agent_info``."""
     return {a: eng.agent_info(a)["queues"] for a in agents}

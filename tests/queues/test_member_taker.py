@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from civiccc.queues import QueueEngine
 
-from .conftest import T0, at, make, queues_of, restart
+from .conftest import T0, at, hand_overs_to, make, queues_of, restart
 
 
 def _engine(c_paused: bool) -> tuple[QueueEngine, Any]:
@@ -113,12 +113,7 @@ def test_member_taker_fuzzed(c_paused: bool, spans: list[int | None]) -> None:
     that order: C is opted in while any runs and has its own opt-in back after the last;
     each giver is out exactly while its own hand-over runs."""
     eng, clock = _engine(c_paused)
-    running: dict[str, int] = {}
-    for giver, span in zip("ABD", spans, strict=True):
-        hid = eng.hand_over(giver, "q", "C", until=T0 + (span or 1))
-        eng.respond_hand_over(hid, "C", accept=span is not None)
-        if span is not None:
-            running[giver] = span
+    running = hand_overs_to(eng, "C", spans)
     for t in range(0, 101, 10):
         at(eng, clock, t)
         live = {g for g, end in running.items() if t < end}

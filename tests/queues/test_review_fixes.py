@@ -24,7 +24,7 @@ from civiccc.clock import VirtualClock
 from civiccc.errors import ConfigError, InvalidTransition, NotFoundError
 from civiccc.queues import AgentStatus, QueueEngine, QueuesConfig
 
-from .conftest import LEADER, T0, make, queues_of, rings
+from .conftest import LEADER, T0, hand_overs_to, make, queues_of, rings
 from .conftest import at as _at
 from .conftest import config_error as _error
 from .conftest import restart as _restart
@@ -311,13 +311,8 @@ def test_hand_overs_to_one_taker_fuzzed(spans: list[int | None], restore_at: int
     eng, clock = make({"members": ["A", "B", "D"]}, agents="ABCD")
     for a in "ABCD":
         eng.login(a)
-    running: dict[str, float] = {}
     log: list[Any] = []
-    for giver, span in zip("ABD", spans, strict=True):
-        hid = eng.hand_over(giver, "q", "C", until=T0 + (span or 1))
-        eng.respond_hand_over(hid, "C", accept=span is not None)
-        if span is not None:
-            running[giver] = span
+    running = hand_overs_to(eng, "C", spans)
     for t in range(0, 121, 5):
         _at(eng, clock, t)
         if restore_at is not None and restore_at <= t < restore_at + 5:
