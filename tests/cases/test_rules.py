@@ -4,8 +4,8 @@ A rule with a number where a team or service is expected, an unknown ``on`` or `
 boolean where a number is expected, a NaN/infinite/out-of-range area, an empty name, or a bare
 string where a list is expected is a located ``ConfigError`` (path: the field, node: the rule)
 from the rule's constructor (also through ``attrs.evolve``); ``CaseDesk`` refuses objects that
-are not rules and rules naming services or departments the catalogue does not have, before it
-reads or writes its store. Nothing invalid reaches a stored case.
+are not rules, two rules of one name in a list, and rules naming services or departments the
+catalogue does not have, before it reads or writes its store. Nothing invalid reaches a stored case.
 """
 
 from __future__ import annotations
@@ -210,6 +210,22 @@ def test_desk_refuses_objects_that_are_not_rules() -> None:
             "escalation_rules[1].departments",
             "unknown department 'road'",
         ),
+        (
+            {
+                "assignment_rules": [
+                    AssignmentRule(name="r1", team="roads"),
+                    AssignmentRule(name="r2", team="parks"),
+                    AssignmentRule(name="r1", team="triage"),
+                ]
+            },
+            "assignment_rules[2].name",
+            r"two assignment_rules are named 'r1' \(assignment_rules\[0\] and \[2\]\)",
+        ),
+        (
+            {"escalation_rules": [EscalationRule(name="late"), EscalationRule(name="late")]},
+            "escalation_rules[1].name",
+            "two escalation_rules are named 'late'",
+        ),
     ],
 )
 def test_desk_refuses_rules_naming_unknown_services_or_departments(
@@ -227,6 +243,15 @@ def test_desk_refuses_rules_naming_unknown_services_or_departments(
     assert err.value.node == (rules.get("assignment_rules") or rules["escalation_rules"])[-1].name
     assert _snapshot(store) == before
     assert _desk(store).create("info", by="clerk").id == "SR-2"
+
+
+def test_one_name_may_serve_an_assignment_and_an_escalation_rule() -> None:
+    """Names are unique within each list, not across the two."""
+    desk = _desk(
+        assignment_rules=[AssignmentRule(name="storm", team="storm-desk")],
+        escalation_rules=[EscalationRule(name="storm", raise_priority=True)],
+    )
+    assert [r.name for r in (*desk.assignment_rules, *desk.escalation_rules)] == ["storm"] * 2
 
 
 def _snapshot(store: Store) -> list[Any]:

@@ -354,7 +354,17 @@ class CaseDesk:
             ("escalation_rules", self.escalation_rules),
         )
         for where, rules in named:
+            seen: dict[str, int] = {}
             for i, rule in enumerate(rules):
+                # audit notes and Escalated events name the rule: two of one name would be
+                # indistinguishable there
+                if rule.name in seen:
+                    msg = (
+                        f"two {where} are named {rule.name!r} ({where}[{seen[rule.name]}] and"
+                        f" [{i}]); audit notes and events name the rule"
+                    )
+                    raise ConfigError(msg, path=f"{where}[{i}].name", node=rule.name)
+                seen[rule.name] = i
                 try:
                     self._known_scope(rule.services, rule.departments)
                 except ConfigError as e:
