@@ -663,3 +663,45 @@ def test_demo_refuses_a_database_with_changes_still_in_its_wal(tmp_path: Path) -
     assert res.exit_code == 1 and wal.read_bytes() == b"pending"
     assert CliRunner().invoke(demo, [*args, "--force"]).exit_code == 0
     assert not wal.exists()
+
+
+# ---------------------------------------------------------------------- weekly profile
+_FULL_WEEK = {d: {"08:00-12:00": 20} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+@pytest.mark.parametrize(
+    ("key", "spec", "where"),
+    [
+        ("weekdays", {"garbage": 5}, "arrivals.weekly.weekdays.garbage"),
+        ("weekend", {"10:00-09:00": 5}, "arrivals.weekly.weekend.10:00-09:00"),
+        ("all", {"08:00-12:00": -1}, "arrivals.weekly.all.08:00-12:00"),
+        ("all", "busy", "arrivals.weekly.all"),
+    ],
+)
+def test_a_profile_key_that_more_specific_keys_cover_is_still_checked(
+    key: str, spec: Any, where: str
+) -> None:
+    """mon..sun are all given, so ``weekdays``, ``weekend`` and ``all`` are never read; a
+    mistake there is still refused (it used to pass unseen)."""
+    with pytest.raises(ConfigError) as info:
+        _city("arrivals.weekly", {**_FULL_WEEK, key: spec})
+    assert _path_of(info) == where
+
+
+def test_overlapping_spans_name_both() -> None:
+    with pytest.raises(
+        ConfigError, match="overlapping spans '08:00-12:00' and '11:00-13:00'"
+    ) as info:
+        _city("arrivals.weekly", {"weekdays": {"11:00-13:00": 5, "08:00-12:00": 20}})
+    assert _path_of(info) == "arrivals.weekly.weekdays.11:00-13:00"
+
+
+def test_the_most_specific_key_gives_a_day_its_calls() -> None:
+    """mon beats weekdays beats all; a day no key names gets no calls."""
+    sc = _city(
+        "arrivals.weekly",
+        {"mon": {"08:00-09:00": 1}, "weekdays": {"09:00-10:00": 2}, "sat": {"10:00-11:00": 3}},
+    )
+    assert [[rate for _, _, rate in day] for day in sc.arrivals_weekly] == [
+        [1.0], [2.0], [2.0], [2.0], [2.0], [3.0], []
+    ]  # fmt: skip

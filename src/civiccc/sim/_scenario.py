@@ -300,31 +300,38 @@ def day_spec(spec: Any) -> tuple[int, ...] | None:
 def _weekly(data: Any, path: str) -> tuple[tuple[tuple[float, float, float], ...], ...]:
     d = _map(data, path)
     named: dict[str, tuple[int, ...]] = {}
+    profiles: dict[str, tuple[tuple[float, float, float], ...]] = {}
     for k in d:
         days = day_spec(k)
         if days is None:
             raise _err(f"unknown day {k!r}", f"{path}.{k}", k)
         named[k] = days
+        # every key is checked, also one whose days more specific keys all cover (weekdays
+        # beside mon..fri): a mistake there is still a mistake
+        profiles[k] = _day_profile(d[k], f"{path}.{k}")
     out = []
-    for i, day in enumerate(_DAYS):
+    for i in range(len(_DAYS)):
         # the most specific spec naming the day: mon, then weekdays (or weekend), then all
         key = min((k for k, days in named.items() if i in days), key=lambda k: len(named[k]),
-                  default="all")  # fmt: skip
-        spec = d.get(key, {})
-        p = f"{path}.{key}"
-        segs = []
-        for span, rate in _map(spec, p).items():
-            a, _, b = str(span).partition("-")
-            lo, hi = _hm(a, f"{p}.{span}"), _hm(b, f"{p}.{span}")
-            if hi <= lo:
-                raise _err(f"empty span {span!r}", f"{p}.{span}", span)
-            segs.append((lo, hi, _num(rate, f"{p}.{span}", high=MAX_RATE)))
-        segs.sort()
-        for x, y in itertools.pairwise(segs):
-            if y[0] < x[1]:
-                raise _err(f"overlapping spans on {day}", p, spec)
-        out.append(tuple(segs))
+                  default=None)  # fmt: skip
+        out.append(profiles[key] if key is not None else ())
     return tuple(out)
+
+
+def _day_profile(spec: Any, p: str) -> tuple[tuple[float, float, float], ...]:
+    """One day spec's ``{"HH:MM-HH:MM": calls_per_hour}`` as sorted (start, end, rate)."""
+    segs = []
+    for span, rate in _map(spec, p).items():
+        a, _, b = str(span).partition("-")
+        lo, hi = _hm(a, f"{p}.{span}"), _hm(b, f"{p}.{span}")
+        if hi <= lo:
+            raise _err(f"empty span {span!r}", f"{p}.{span}", span)
+        segs.append((lo, hi, _num(rate, f"{p}.{span}", high=MAX_RATE), str(span)))
+    segs.sort()
+    for x, y in itertools.pairwise(segs):
+        if y[0] < x[1]:
+            raise _err(f"overlapping spans {x[3]!r} and {y[3]!r}", f"{p}.{y[3]}", spec)
+    return tuple((lo, hi, rate) for lo, hi, rate, _ in segs)
 
 
 def _dist(d: Mapping[str, Any], key: str, default: Dist, path: str) -> Dist:
