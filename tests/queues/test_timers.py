@@ -177,3 +177,43 @@ def test_next_timer_discards_answered_rings_for_good() -> None:
         assert eng.next_timer() is None
         clock.advance(1)
     assert sum(len(lane.items) for lane in eng._lanes.values()) == 0
+
+
+def test_an_event_fires_the_ring_timers_that_fell_due_without_advance() -> None:
+    """No advance() between events: the next event first fires what fell due meanwhile, from
+    every lane (the agent's own 5 s, the queue's 20 s) and the heap (max_wait), in time
+    order, before it is handled."""
+    eng, clock = _engine(
+        {"ring_timeout": 20, "max_wait": 25},
+        {"A": {}, "B": {"ring_timeout": 5}, "C": {}},
+    )
+    eng.login("A")
+    eng.login("B")
+    c1 = eng.arrive("q")  # A until +20; max_wait +25
+    c2 = eng.arrive("q")  # B until +5; max_wait +25
+    eng.drain()
+    clock.advance(30)
+    c3 = eng.arrive("q")  # fires everything due by +30 first
+    assert [(c.at - T0, c.kind, c.call, c.agent) for c in eng.drain()] == [
+        (5.0, "stop_ringing", c2, "B"),  # B's own 5 s: c2 waits again (not back to B at once)
+        (20.0, "stop_ringing", c1, "A"),  # the queue's 20 s
+        (20.0, "ring", c1, "B"),
+        (20.0, "ring", c2, "A"),
+        # max_wait of both at +25 while they ring: decided when the ringing ends; B's ring of
+        # c1 (set at +20, 5 s) ends at +25 too, after them (set later)
+        (25.0, "stop_ringing", c1, "B"),
+        (25.0, "action", c1, None),
+        (30.0, "ring", c3, "B"),  # then the event itself (c2 rings A until +40)
+    ]
+
+
+def test_a_ring_timer_due_before_every_other_timer_fires_at_the_next_event() -> None:
+    """The ring (5 s) is the earliest timer, set after a later one (max_wait, 25 s): an event
+    at +10 fires it, though no advance() ran and the later timer is not due."""
+    eng, clock = _engine({"ring_timeout": 20, "max_wait": 25}, {"B": {"ring_timeout": 5}})
+    eng.login("B")
+    c1 = eng.arrive("q")
+    eng.drain()
+    clock.advance(10)
+    assert eng.stats("q").waiting == 1  # stats() is an event: c1 rang out at +5, waits again
+    assert [(c.at - T0, c.kind, c.call) for c in eng.drain()] == [(5.0, "stop_ringing", c1)]
