@@ -36,6 +36,7 @@ from civiccc.queues._spec import (
     QueueSpec,
     Role,
     Strategy,
+    dial_key,
 )
 from civiccc.queues._status import TRANSITIONS, AgentStatus, Presence
 
@@ -237,7 +238,7 @@ class _Queue:
         "wrap_up",
     )
 
-    def __init__(self, spec: QueueSpec) -> None:
+    def __init__(self, spec: QueueSpec, lane: _Lane) -> None:
         self.spec = spec
         # the spec's fields the hot paths read, as plain (in the compiled build: native) slots
         self.qid: str = spec.id
@@ -245,7 +246,7 @@ class _Queue:
         self.wrap_up: float = spec.wrap_up
         self.max_wait: float | None = spec.max_wait
         self.ring_timeout: float = spec.ring_timeout
-        self.lane: _Lane = _Lane()  # the engine shares one lane per timeout (_lane_for)
+        self.lane = lane  # of its ring timeout, shared with the engine's (_lane_for)
         self.members: dict[str, _Membership] = {}
         self.order: list[str] = []
         self.rr_last = -1
@@ -416,8 +417,7 @@ class QueueEngine:
         for i, spec in enumerate(config.agents.values()):
             self._agents[spec.id] = _Agent(spec, i)
         for qspec in config.queues.values():
-            q = _Queue(qspec)
-            q.lane = self._lane_for(q.ring_timeout)
+            q = _Queue(qspec, self._lane_for(qspec.ring_timeout))
             for m in qspec.members:
                 q.members[m.agent] = _Membership(m.level, m.roles, not m.paused, False)
                 q.order.append(m.agent)
@@ -841,11 +841,11 @@ class QueueEngine:
         action = self.config.feature_codes.get(code)
         if action is None:
             raise ConfigError(f"unknown feature code {code!r}", path="feature_codes", value=code)
-        key = _dial_key(number)
+        key = dial_key(number)
         found = [
             ag
             for ag in self._agents.values()
-            if any(_dial_key(c.number) == key for c in ag.spec.contacts)
+            if any(dial_key(c.number) == key for c in ag.spec.contacts)
         ]
         if not found:
             raise NotFoundError("no agent has this number")
@@ -1078,11 +1078,7 @@ class QueueEngine:
             # the taker's opt-in from before it began covering, for its end (another accepted
             # hand-over of this queue to it may already cover: then from before that one; a
             # taker that lends its own spot out gets it back, so counts as opted in)
-            accepted = [
-                o
-                for o in self._handovers.values()
-                if o["state"] == "accepted" and o["queue"] == h["queue"]
-            ]
+            accepted = self._accepted(h["queue"])
             covering = [o for o in accepted if o["to"] == taker.id]
             h["taker_opted_in"] = (
                 bool(covering[0].get("taker_opted_in", False))
@@ -1135,8 +1131,7 @@ class QueueEngine:
         another accepted hand-over)."""
         qid = q.spec.id
         members = q.members
-        accepted = [o for o in self._handovers.values() if o["state"] == "accepted"]
-        accepted = [o for o in accepted if o["queue"] == qid]
+        accepted = self._accepted(qid)
         held = {a for a, m in members.items() if not m.temporary}
         held.update(
             o["agent"]
@@ -1182,21 +1177,18 @@ class QueueEngine:
         accepted hand-over of the queue (the end of that one gives the spot back)."""
         if q.members[taker].temporary or not h.get("taker_opted_in", False):
             return False
-        return not any(
-            o["state"] == "accepted" and o["queue"] == q.qid and o["agent"] == taker
-            for o in self._handovers.values()
-        )
+        return not any(o["agent"] == taker for o in self._accepted(q.qid))
+
+    def _accepted(self, queue: str) -> list[dict[str, Any]]:
+        """The accepted (running) hand-overs of ``queue``."""
+        return [
+            o for o in self._handovers.values() if o["state"] == "accepted" and o["queue"] == queue
+        ]
 
     def _also_accepted(self, h: dict[str, Any], who: str) -> bool:
         """Whether another accepted hand-over of ``h``'s queue has the same giver (``who`` is
         ``"agent"``) or the same taker (``"to"``)."""
-        return any(
-            o is not h
-            and o["state"] == "accepted"
-            and o[who] == h[who]
-            and o["queue"] == h["queue"]
-            for o in self._handovers.values()
-        )
+        return any(o is not h and o[who] == h[who] for o in self._accepted(h["queue"]))
 
     def handovers(self) -> list[dict[str, Any]]:
         """All hand-overs with their state (pending, accepted, declined, reverted, or cancelled:
@@ -2753,14 +2745,6 @@ def _cut(lane: _Lane) -> None:
 def _lane_entry(items: list[Any], h: int) -> tuple[float, int, str, str, str, int]:
     """The ring timer at index ``h`` of a lane as a timer tuple."""
     return (items[h], items[h + 1], "ring", items[h + 2], items[h + 3], items[h + 4])
-
-
-def _dial_key(number: object) -> str:
-    """A dial string as it is compared: its digits, with the leading ``+`` if it has one
-    (spaces, dots, hyphens and parentheses are only layout)."""
-    text = str(number).strip()
-    digits = "".join(ch for ch in text if ch.isdigit())
-    return "+" + digits if text.startswith("+") else digits
 
 
 def _rows(records: list[Any]) -> list[tuple[Any, ...]]:

@@ -87,6 +87,14 @@ def _dial_string(value: Any, path: str, node: str | None, what: str) -> str:
     return text
 
 
+def dial_key(number: object) -> str:
+    """A dial string (see ``_DIAL``) as it is compared: its digits, with the leading ``+`` if
+    it has one (spaces, dots, hyphens and parentheses are only layout)."""
+    text = str(number).strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return "+" + digits if text.startswith("+") else digits
+
+
 def _no_duplicates(
     items: Iterable[str], path: str, node: str | None, what: str, field: str = ""
 ) -> None:
