@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from civiccc._documents import read_document
 from civiccc.calendar import load_calendars
 from civiccc.cases import Catalogue
 from civiccc.errors import ConfigError
@@ -54,23 +55,24 @@ def test_a_duplicated_top_level_key_is_refused_with_file_and_line(
     assert str(path) in msg
 
 
+def _refused(load: Callable[[Path], Any], path: Path, content: str | bytes, match: str) -> None:
+    """Writing ``content`` to ``path``, ``load`` raises the ConfigError ``match`` naming it."""
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=match) as err:
+        load(path)
+    assert str(path) in str(err.value)
+
+
 @pytest.mark.parametrize("kind", sorted(LOADERS))
 def test_bad_bytes_and_bad_yaml_name_the_file(tmp_path: Path, kind: str) -> None:
     _, load = LOADERS[kind]
-    binary = tmp_path / "b.yaml"
-    binary.write_bytes(b"\xff\xfe\x00x")
-    with pytest.raises(ConfigError, match="not UTF-8") as err:
-        load(binary)
-    assert str(binary) in str(err.value)
-    broken = tmp_path / "c.yaml"
-    broken.write_text("a: [unclosed\nb: 1\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="invalid YAML") as err:
-        load(broken)
-    assert str(broken) in str(err.value)
-    unsafe = tmp_path / "d.yaml"
-    unsafe.write_text("a: !!python/object/apply:os.system ['true']\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="invalid YAML"):
-        load(unsafe)
+    _refused(load, tmp_path / "b.yaml", b"\xff\xfe\x00x", "not UTF-8")
+    _refused(load, tmp_path / "c.yaml", "a: [unclosed\nb: 1\n", "invalid YAML")
+    unsafe = "a: !!python/object/apply:os.system ['true']\n"
+    _refused(load, tmp_path / "d.yaml", unsafe, "invalid YAML")
 
 
 def test_duplicate_nested_key_in_a_calendar_is_refused(tmp_path: Path) -> None:
@@ -112,8 +114,6 @@ def test_scenario_queues_file_errors_are_located(tmp_path: Path) -> None:
 def test_yaml_merge_keys_still_work_and_may_be_overridden(tmp_path: Path) -> None:
     """``<<: *anchor`` (which PyYAML's safe loader accepts) is kept; a key the merge brings in
     may be overridden, but a key written twice is still refused."""
-    from civiccc._documents import read_document
-
     f = tmp_path / "m.yaml"
     f.write_text(
         "base: &b {timezone: UTC, hours: 24/7}\nhall:\n  <<: *b\n  timezone: Europe/Berlin\n",
@@ -126,15 +126,6 @@ def test_yaml_merge_keys_still_work_and_may_be_overridden(tmp_path: Path) -> Non
 
 
 def test_json_duplicates_and_odd_yaml_keys_are_located(tmp_path: Path) -> None:
-    from civiccc._documents import read_document
-
-    j = tmp_path / "d.json"
-    j.write_text('{"calendars": {}, "calendars": {"x": 1}}', encoding="utf-8")
-    with pytest.raises(ConfigError, match="duplicate key 'calendars'") as err:
-        read_document(j)
-    assert str(j) in str(err.value)
-    y = tmp_path / "k.yaml"
-    y.write_text("? [a, b]\n: 1\n", encoding="utf-8")  # a list as a key
-    with pytest.raises(ConfigError, match="invalid YAML") as err:
-        read_document(y)
-    assert str(y) in str(err.value)
+    duplicate = '{"calendars": {}, "calendars": {"x": 1}}'
+    _refused(read_document, tmp_path / "d.json", duplicate, "duplicate key 'calendars'")
+    _refused(read_document, tmp_path / "k.yaml", "? [a, b]\n: 1\n", "invalid YAML")  # list key

@@ -18,14 +18,23 @@ LEADER = {"agent": "L", "roles": ["member", "team_leader"]}
 
 
 def make(
-    queue: dict[str, Any] | None = None, agents: str = "ABCD", **kw: Any
+    queue: dict[str, Any] | None = None,
+    agents: str = "ABCD",
+    *,
+    agent_fields: dict[str, dict[str, Any]] | None = None,
+    **kw: Any,
 ) -> tuple[QueueEngine, VirtualClock]:
-    """An engine with agents A..D in queue ``q`` (extra queue fields from ``queue``)."""
+    """An engine with agents A..D in queue ``q`` (extra queue fields from ``queue``, extra
+    agent fields from ``agent_fields``, e.g. ``{"B": {"ring_timeout": 5}}``)."""
     q = {"number": "+15550100", "members": list(agents)}
     q.update(queue or {})
+    extra = agent_fields or {}
     cfg = QueuesConfig.from_dict(
         {
-            "agents": {a: {"contacts": {"desk": f"+1555020{i}"}} for i, a in enumerate(agents)},
+            "agents": {
+                a: {"contacts": {"desk": f"+1555020{i}"}, **extra.get(a, {})}
+                for i, a in enumerate(agents)
+            },
             "queues": {"q": q, **kw.pop("more_queues", {})},
         }
     )

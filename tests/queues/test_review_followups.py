@@ -174,16 +174,26 @@ def _answered(eng: QueueEngine) -> str:
     return agent
 
 
-def test_round_robin_does_not_skip_the_agent_after_a_leaving_stand_in() -> None:
-    """Order L, A, B, C (C covers for A), D; C is offered the last call, then its hand-over
-    ends and D moves up into C's place: the next call goes to D, who followed C."""
-    eng, clock = make({"strategy": "round_robin", "members": [LEADER, "A", "B"]}, agents="LABCD")
-    for a in "ABCD":
+def _c_covers_a(queue: dict[str, Any], agents: str, added: str) -> tuple[QueueEngine, VirtualClock]:
+    """Everyone but the leader L logged in; A hands its spot to C until +100 (accepted); L
+    adds the agents ``added``, opted in, at the end of the order."""
+    eng, clock = make(queue, agents=agents)
+    for a in agents.replace("L", ""):
         eng.login(a)
     h = eng.hand_over("A", "q", "C", until=T0 + 100)
     eng.respond_hand_over(h, "C", accept=True)
-    eng.add_member("L", "q", "D", paused=False)
+    for a in added:
+        eng.add_member("L", "q", a, paused=False)
     eng.drain()
+    return eng, clock
+
+
+def test_round_robin_does_not_skip_the_agent_after_a_leaving_stand_in() -> None:
+    """Order L, A, B, C (C covers for A), D; C is offered the last call, then its hand-over
+    ends and D moves up into C's place: the next call goes to D, who followed C."""
+    eng, clock = _c_covers_a(
+        {"strategy": "round_robin", "members": [LEADER, "A", "B"]}, "LABCD", "D"
+    )
     assert [_answered(eng) for _ in range(2)] == ["B", "C"]
     _at(eng, clock, 100)
     assert eng.snapshot()["queues"]["q"]["order"] == ["L", "A", "B", "D"]
@@ -193,14 +203,8 @@ def test_round_robin_does_not_skip_the_agent_after_a_leaving_stand_in() -> None:
 def test_round_robin_pointer_after_an_earlier_member_leaves() -> None:
     """The stand-in leaving sits before the agent last offered: the pointer moves up with that
     agent (B), so the next call goes to the one after B, not the one after that."""
-    eng, clock = make({"strategy": "round_robin", "members": [LEADER, "A"]}, agents="LABCD")
-    for a in "ABCD":
-        eng.login(a)
-    h = eng.hand_over("A", "q", "C", until=T0 + 100)
-    eng.respond_hand_over(h, "C", accept=True)
-    for a in "BD":
-        eng.add_member("L", "q", a, paused=False)
-    eng.drain()  # order L, A, C, B, D; A opted out
+    eng, clock = _c_covers_a({"strategy": "round_robin", "members": [LEADER, "A"]}, "LABCD", "BD")
+    # order L, A, C, B, D; A opted out
     assert [_answered(eng) for _ in range(2)] == ["C", "B"]
     _at(eng, clock, 100)
     assert eng.snapshot()["queues"]["q"]["order"] == ["L", "A", "B", "D"]
@@ -346,17 +350,10 @@ def test_linear_after_set_order_the_call_continues_after_the_agent_it_last_rang(
 def test_linear_after_the_agent_it_rang_leaves_the_call_goes_to_the_one_that_followed() -> None:
     """The call rings C (standing in for A) when C's hand-over ends; C misses: the call goes
     to D, who followed C, not to the agent after D."""
-    eng, clock = make(
-        {"strategy": "linear", "members": [LEADER, "A", "B"], "ring_timeout": 0},
-        agents="LABCDE",
+    eng, clock = _c_covers_a(
+        {"strategy": "linear", "members": [LEADER, "A", "B"], "ring_timeout": 0}, "LABCDE", "DE"
     )
-    for a in "ABCDE":
-        eng.login(a)
-    h = eng.hand_over("A", "q", "C", until=T0 + 100)
-    eng.respond_hand_over(h, "C", accept=True)
-    for a in "DE":
-        eng.add_member("L", "q", a, paused=False)
-    eng.drain()  # order L, A, B, C, D, E; A opted out
+    # order L, A, B, C, D, E; A opted out
     c = eng.arrive("q")
     assert rings(eng) == ["B"]
     eng.no_answer(c, "B")

@@ -10,7 +10,7 @@ import pytest
 
 from civiccc.clock import VirtualClock
 from civiccc.errors import ConfigError, InvalidTransition
-from civiccc.queues import QueueEngine, QueuesConfig
+from civiccc.queues import QueueEngine
 
 from .conftest import T0, at, make, queues_of, restart, rings
 
@@ -18,17 +18,8 @@ from .conftest import T0, at, make, queues_of, restart, rings
 def _engine(
     queue: dict[str, Any], agents: dict[str, dict[str, Any]]
 ) -> tuple[QueueEngine, VirtualClock]:
-    cfg = QueuesConfig.from_dict(
-        {
-            "agents": {
-                a: {"contacts": {"desk": f"+1555020{i}"}, **extra}
-                for i, (a, extra) in enumerate(agents.items())
-            },
-            "queues": {"q": {"number": "+15550100", "members": list(agents), **queue}},
-        }
-    )
-    clock = VirtualClock(T0)
-    return QueueEngine(cfg, clock=clock), clock
+    """``make`` with each agent's own fields (``{"B": {"ring_timeout": 5}}``)."""
+    return make(queue, "".join(agents), agent_fields=agents)
 
 
 def _stops(eng: QueueEngine) -> list[tuple[float, str | None, str | None]]:
