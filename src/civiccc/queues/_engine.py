@@ -459,12 +459,15 @@ class QueueEngine:
         timers = self._timers
         while timers and not self._timer_live(timers[0]):
             _heappop(timers)
+        due = float(timers[0][0]) if timers else math.inf  # restored: maybe an int
         for lane in self._lanes.values():
             items = lane.items
             while lane.head < len(items) and not self._timer_live(_lane_entry(items, lane.head)):
                 lane.head += _RING
             _cut(lane)
-        self._due = due = self._earliest()
+            if lane.head < len(items) and items[lane.head] < due:
+                due = float(items[lane.head])
+        self._due = due
         return None if due == math.inf else due
 
     def advance(self, now: datetime | float | None = None) -> int:
